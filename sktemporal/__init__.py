@@ -1,0 +1,40 @@
+"""Attention-based deep sequence classifiers as first-class scikit-learn estimators.
+
+Heavy dependencies (Keras and its backend, TA-Lib, matplotlib) are imported only when the
+names that need them are first used, so ``import sktemporal`` and the windowing, label and
+backtest tools stay light.
+"""
+
+from importlib import import_module
+
+__version__ = "0.1.0"
+
+# Public name -> module that defines it, imported on first access (PEP 562).
+_LAZY_NAMES = {
+    "AttentionLSTMClassifier": "sktemporal.classifiers",
+    "TransformerClassifier": "sktemporal.classifiers",
+    "load": "sktemporal.persistence",
+    "SlidingWindowTransformer": "sktemporal.windowing",
+    "DirectionLabeler": "sktemporal.labels",
+    "make_direction_labels": "sktemporal.labels",
+    "forward_returns": "sktemporal.labels",
+    "TechnicalIndicators": "sktemporal.features",
+    "ConfidenceThresholdClassifier": "sktemporal.meta",
+    "CoverageAccuracyCurve": "sktemporal.meta",
+    "coverage_accuracy_curve": "sktemporal.meta",
+    "BacktestResult": "sktemporal.backtest",
+}
+
+__all__ = sorted(_LAZY_NAMES) + ["__version__"]
+
+
+def __getattr__(name):
+    if name in _LAZY_NAMES:
+        value = getattr(import_module(_LAZY_NAMES[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sktemporal' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

@@ -1,0 +1,190 @@
+"""Sliding windows over a time-ordered table, as a scikit-learn transformer."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+__all__ = ["SlidingWindowTransformer", "check_time_index"]
+
+
+def check_time_index(index):
+    """Reject a ``DatetimeIndex`` that is not strictly increasing.
+
+    Windows are built from row order, so rows must already be in time order: a table that is
+    unsorted or holds the same timestamp twice would silently mix the future into the past.
+
+    Parameters
+    ----------
+    index : pandas.Index
+        Index of the table. Only a ``DatetimeIndex`` is checked; any other index is taken to be
+        in time order already.
+
+    Raises
+    ------
+    ValueError
+        If the index is a ``DatetimeIndex`` with a duplicated, missing or decreasing timestamp.
+    """
+    if not isinstance(index, pd.DatetimeIndex):
+        return
+    if index.hasnans:
+        raise ValueError("The DatetimeIndex contains missing timestamps (NaT).")
+    if index.has_duplicates:
+        duplicate = index[index.duplicated()][0]
+        raise ValueError(
+            f"The DatetimeIndex contains the timestamp {duplicate} more than once; "
+            "each row must be one distinct time step."
+        )
+    if not index.is_monotonic_increasing:
+        position = int(np.flatnonzero(np.diff(index.asi8) < 0)[0]) + 1
+        raise ValueError(
+            f"The DatetimeIndex is not sorted: row {position} ({index[position]}) comes before "
+            f"row {position - 1} ({index[position - 1]}). Sort the table by time first "
+            "(e.g. df.sort_index())."
+        )
+
+
+class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
+    """Turn a time-ordered table into one window of past rows per row.
+
+    Row ``i`` of the output is the window of the ``sequence_length`` rows that end with row
+    ``i`` of the input, so the output has as many rows as the input (a scikit-learn transformer
+    may not drop rows) and labels stay aligned with rows. Window ``i`` holds only rows ``<= i``:
+    nothing from the future enters it.
+
+    The first ``sequence_length - 1`` rows do not have enough history. Their windows are
+    completed at the front by padding: with ``padding="edge"`` (default) the first row of the
+    table is repeated, with ``padding="constant"`` the value ``fill_value`` is used. Either way the
+    padding is made from row 0 or a constant, never from later rows.
+
+    The windows are a read-only strided view of a padded copy of the table, so memory grows with
+    the number of rows, not with ``rows × sequence_length``.
+
+    Parameters
+    ----------
+    sequence_length : int, default=30
+        Number of time steps in each window, the current row included.
+    padding : {"edge", "constant"}, default="edge"
+        How the windows of the first ``sequence_length - 1`` rows are completed.
+    fill_value : float, default=0.0
+        Value used for the padding when ``padding="constant"``.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of columns of the table seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, defined only when ``X`` was a DataFrame with string column names.
+
+    See Also
+    --------
+    sktemporal.AttentionLSTMClassifier : Classifier that consumes these windows.
+
+    Notes
+    -----
+    The input must be one time series in time order, rows being time steps. A pandas
+    ``DatetimeIndex`` is checked to be strictly increasing. Transforming a slice of a table
+    restarts the padding at the slice's first row; to score a later period with its true past,
+    transform the whole table and select rows afterwards.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktemporal import SlidingWindowTransformer
+    >>> X = np.arange(10.0).reshape(5, 2)
+    >>> windows = SlidingWindowTransformer(sequence_length=3).fit_transform(X)
+    >>> windows.shape
+    (5, 3, 2)
+    >>> windows[0]
+    array([[0., 1.],
+           [0., 1.],
+           [0., 1.]])
+    >>> windows[4]
+    array([[4., 5.],
+           [6., 7.],
+           [8., 9.]])
+    """
+
+    _parameter_constraints = {
+        "sequence_length": [Interval(Integral, 1, None, closed="left")],
+        "padding": [StrOptions({"edge", "constant"})],
+        "fill_value": [Real],
+    }
+
+    def __init__(self, sequence_length=30, padding="edge", fill_value=0.0):
+        self.sequence_length = sequence_length
+        self.padding = padding
+        self.fill_value = fill_value
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check the table and record its number of columns.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_rows, n_features)
+            Time-ordered table, one row per time step.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SlidingWindowTransformer
+            The fitted transformer.
+        """
+        self._validate_table(X, reset=True)
+        return self
+
+    def transform(self, X):
+        """Return the window ending at each row.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_rows, n_features)
+            Time-ordered table with the columns seen in ``fit``.
+
+        Returns
+        -------
+        windows : ndarray of shape (n_rows, sequence_length, n_features)
+            Read-only view; ``windows[i, -1]`` is row ``i``.
+        """
+        check_is_fitted(self)
+        table = self._validate_table(X, reset=False)
+        return self._windows(table)
+
+    def _validate_table(self, X, reset):
+        if isinstance(X, pd.DataFrame):
+            check_time_index(X.index)
+            non_numeric = [
+                str(c) for c, dtype in X.dtypes.items() if not pd.api.types.is_numeric_dtype(dtype)
+            ]
+            if non_numeric:
+                raise ValueError(
+                    f"Columns {non_numeric} are not numeric; encode or drop them before windowing."
+                )
+        return validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite=True,
+        )
+
+    def _windows(self, table):
+        length = self.sequence_length
+        if self.padding == "edge":
+            padded = np.concatenate([np.repeat(table[:1], length - 1, axis=0), table])
+        else:
+            front = np.full((length - 1, table.shape[1]), self.fill_value, dtype=table.dtype)
+            padded = np.concatenate([front, table])
+        # sliding_window_view puts the window axis last: (rows, features, length).
+        windows = np.lib.stride_tricks.sliding_window_view(padded, length, axis=0)
+        return windows.transpose(0, 2, 1)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

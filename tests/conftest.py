@@ -1,0 +1,37 @@
+"""Shared fixtures: tiny, seeded classifiers and small window data, so the suite stays fast."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np
+import pytest
+
+TINY_LSTM = dict(
+    lstm_units=(4, 3), attention_units=3, dense_units=4, epochs=2, batch_size=16, random_state=0
+)
+TINY_TRANSFORMER = dict(
+    d_model=4, num_heads=2, num_layers=1, ff_dim=4, dense_units=4, epochs=2, batch_size=16,
+    random_state=0,
+)
+
+
+def tiny_classifiers():
+    """One tiny, seeded instance of each classifier (imported lazily: Keras is slow to import)."""
+    from sktemporal import AttentionLSTMClassifier, TransformerClassifier
+
+    return [AttentionLSTMClassifier(**TINY_LSTM), TransformerClassifier(**TINY_TRANSFORMER)]
+
+
+@pytest.fixture(params=["lstm", "transformer"])
+def classifier(request):
+    return tiny_classifiers()[["lstm", "transformer"].index(request.param)]
+
+
+@pytest.fixture
+def windows():
+    """60 windows of 6 time steps x 2 features; the label is the sign pattern of the last step."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 6, 2))
+    y = np.where(X[:, -1, 0] > 0.5, 1, np.where(X[:, -1, 0] < -0.5, -1, 0))
+    return X, y
