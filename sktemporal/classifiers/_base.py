@@ -1,0 +1,499 @@
+"""The one base of sktemporal's deep classifiers, and the only module that touches scikeras.
+
+scikeras 0.13 is unmaintained and out of step with scikit-learn ≥ 1.6: its ``KerasClassifier``
+puts ``ClassifierMixin`` after its base (so ``is_classifier`` is False), and its ``BaseWrapper``
+still defines the removed ``_more_tags`` hook, reads parameters from ``vars(self)`` and routes
+``fit__``/``model__`` prefixes. Inheriting from either would fail scikit-learn's checks. The base
+below is therefore a plain scikit-learn classifier that *borrows* from ``BaseWrapper`` only its
+Keras plumbing, by name: building through ``_keras_build_fn``, setting up callbacks, running
+``Model.fit`` under a fixed seed and collecting ``history_``. Importing scikeras also makes Keras
+models picklable. Validation, label encoding, seeding, the time-ordered validation split,
+prediction and attention extraction are written here. Should scikeras break further, this module
+is the one to replace.
+"""
+
+import contextlib
+import random
+import re
+from numbers import Integral, Real
+
+import keras
+import numpy as np
+from scikeras.wrappers import BaseWrapper
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from sktemporal.networks import ATTENTION_LAYER_PREFIX
+
+__all__ = ["BaseDeepClassifier"]
+
+# Rows sent to the network per forward pass when predicting. Large enough to amortise the call
+# overhead, small enough that a Transformer's attention maps for one chunk stay far below 1 GB.
+_PREDICTION_CHUNK_ROWS = 4096
+
+_ATTENTION_LAYER_NAME = re.compile(rf"^{ATTENTION_LAYER_PREFIX}(\d+)$")
+
+
+@contextlib.contextmanager
+def _seeded(seed):
+    """Seed Keras, its backend, NumPy and ``random``; give NumPy and ``random`` back afterwards.
+
+    Keras seeds the global NumPy and ``random`` generators too, which a scikit-learn user would
+    not expect ``fit`` to do; their state is restored on exit.
+    """
+    if seed is None:
+        yield
+        return
+    numpy_state, python_state = np.random.get_state(), random.getstate()
+    keras.utils.set_random_seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(numpy_state)
+        random.setstate(python_state)
+
+
+class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
+    """Shared machinery of the deep sequence classifiers.
+
+    Subclasses declare their constructor parameters and implement :meth:`_build_network`,
+    nothing else. Everything in ``fit`` — validation, label encoding, seeding, building,
+    compiling, training with a time-ordered validation tail — and in prediction and attention
+    extraction happens here.
+
+    Parameters
+    ----------
+    dense_units : int
+        Units of the ``Dense(relu)`` layer of the classification head.
+    dropout_rate : float
+        Dropout rate, in the network body and in the head.
+    epochs : int
+        Maximum number of passes over the training data.
+    batch_size : int
+        Windows per gradient step.
+    optimizer : str or keras.optimizers.Optimizer
+        Keras optimizer name (e.g. ``"adam"``) or instance. An instance is copied, never trained
+        in place, so an estimator can be cloned and refitted.
+    learning_rate : float
+        Learning rate given to the optimizer when ``optimizer`` is a name.
+    validation_fraction : float
+        Share of the training windows, taken from the **end** in time order, held out to monitor
+        ``val_loss`` for early stopping. ``0`` disables the hold-out.
+    patience : int or None
+        Epochs without improvement of ``val_loss`` before training stops; the best epoch's
+        weights are then restored. ``None`` disables early stopping.
+    class_weight : dict, "balanced" or None
+        Weights by class label, multiplied into the sample weights of the training windows.
+    callbacks : list of keras.callbacks.Callback or None
+        Extra Keras callbacks for ``Model.fit``.
+    random_state : int, RandomState instance or None
+        Seed for weight initialisation, dropout and shuffling. An int makes ``fit`` repeatable on
+        CPU.
+    verbose : int
+        Keras ``fit`` verbosity: 0 silent, 1 progress bar, 2 one line per epoch.
+    """
+
+    _parameter_constraints = {
+        "dense_units": [Interval(Integral, 1, None, closed="left")],
+        "dropout_rate": [Interval(Real, 0, 1, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "optimizer": [str, HasMethods(["apply_gradients", "get_config"])],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "patience": [Interval(Integral, 1, None, closed="left"), None],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "callbacks": [list, None],
+        "random_state": ["random_state"],
+        "verbose": [Interval(Integral, 0, 2, closed="both")],
+    }
+
+    # Parameters that scikeras' ``_fit_keras_model`` forwards from ``get_params`` to Model.fit.
+    _fit_kwargs = {"batch_size", "verbose"}
+
+    def __init__(
+        self,
+        *,
+        dense_units,
+        dropout_rate,
+        epochs,
+        batch_size,
+        optimizer,
+        learning_rate,
+        validation_fraction,
+        patience,
+        class_weight,
+        callbacks,
+        random_state,
+        verbose,
+    ):
+        self.dense_units = dense_units
+        self.dropout_rate = dropout_rate
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.class_weight = class_weight
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # Keras plumbing borrowed from scikeras (see the module docstring). They read
+    # ``_fit_kwargs``, ``_random_state``, ``_fit_callbacks``, ``model_`` and ``history_``.
+    _build_keras_model = BaseWrapper._build_keras_model
+    _initialize_callbacks = BaseWrapper._initialize_callbacks
+    _fit_keras_model = BaseWrapper._fit_keras_model
+    _validate_sample_weight = staticmethod(BaseWrapper._validate_sample_weight)
+    current_epoch = BaseWrapper.current_epoch
+
+    def _build_network(self):
+        """Return the network builder (see :mod:`sktemporal.networks`) for the current parameters."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ fitting
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train a new network on windows ``X`` and labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, timesteps, n_features) or (n_samples, timesteps)
+            Windows in time order (e.g. from :class:`~sktemporal.SlidingWindowTransformer`). A 2-D
+            array is read as univariate sequences.
+        y : array-like of shape (n_samples,)
+            Class labels of any type (ints such as -1/0/1, strings...).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each window in the loss. Windows of weight 0 are left out.
+
+        Returns
+        -------
+        self : object
+            The fitted classifier.
+        """
+        X, y = self._initialize(X, y)
+        weights = self._training_weights(X, y, sample_weight)
+        if weights is not None:
+            X, y, weights = self._validate_sample_weight(X, y, weights)
+        train, validation = self._split_validation_tail(X, y, weights)
+        callbacks = []
+        if validation is not None and self.patience is not None:
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor="val_loss", patience=self.patience, restore_best_weights=True
+                )
+            )
+        self._train(*train, epochs=self.epochs, validation_data=validation, callbacks=callbacks)
+        self.attention_weights_ = self.get_attention_weights(X).mean(axis=0)
+        return self
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train for one epoch, building the network on the first call.
+
+        No validation tail is held out and early stopping does not apply.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, timesteps, n_features) or (n_samples, timesteps)
+            Windows in time order.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            All classes that will ever be seen. Required on the first call when ``y`` does not
+            hold every class; ignored afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each window in the loss.
+
+        Returns
+        -------
+        self : object
+            The updated classifier.
+        """
+        if not hasattr(self, "model_"):
+            self._validate_params()
+            X, y = self._initialize(X, y, classes=classes)
+        else:
+            X, y = self._validate_inputs(X, y, reset=False)
+            y = self._encode_labels(y)
+        weights = self._training_weights(X, y, sample_weight)
+        if weights is not None:
+            X, y, weights = self._validate_sample_weight(X, y, weights)
+        self._train(X, y, weights, epochs=1, initial_epoch=self.current_epoch)
+        self.attention_weights_ = self.get_attention_weights(X).mean(axis=0)
+        return self
+
+    def _initialize(self, X, y, classes=None):
+        """Validate, encode the labels and build a fresh compiled network (scikeras hook)."""
+        X, y = self._validate_inputs(X, y, reset=True)
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y if classes is None else np.concatenate([classes, y]))
+        self.classes_ = encoder.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"y contains only one class ({self.classes_[0]!r}); a classifier needs samples "
+                "of at least two classes."
+            )
+        seed = self._seed()
+        self._random_state = seed  # read by scikeras around Model.fit
+        with _seeded(seed):
+            self.model_ = self._build_keras_model()
+        self._initialize_callbacks()
+        self._attention_model = None
+        return X, encoder.transform(y)
+
+    def _seed(self):
+        if self.random_state is None:
+            return None
+        if isinstance(self.random_state, Integral):
+            return int(self.random_state)
+        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
+    def _encode_labels(self, y):
+        unseen = np.setdiff1d(y, self.classes_)
+        if unseen.size:
+            raise ValueError(
+                f"y contains labels {unseen.tolist()} not seen in the first call to partial_fit "
+                f"(classes {self.classes_.tolist()}); pass all classes with `classes=`."
+            )
+        return np.searchsorted(self.classes_, y)
+
+    def _training_weights(self, X, y, sample_weight):
+        """Sample weights times class weights, or None when neither is set."""
+        if sample_weight is None and self.class_weight is None:
+            return None
+        weights = _check_sample_weight(sample_weight, X, dtype=np.float32)
+        if self.class_weight is not None:
+            class_weight = self.class_weight
+            if isinstance(class_weight, dict):
+                class_weight = {np.searchsorted(self.classes_, k): w for k, w in class_weight.items()}
+            weights = weights * compute_sample_weight(class_weight, y).astype(np.float32)
+        return weights
+
+    def _split_validation_tail(self, X, y, weights):
+        """Hold out the last ``validation_fraction`` of the windows, in time order."""
+        n_validation = int(len(X) * self.validation_fraction)
+        if n_validation == 0:
+            return (X, y, weights), None
+        cut = len(X) - n_validation
+
+        def part(rows):
+            return X[rows], y[rows], None if weights is None else weights[rows]
+
+        return part(slice(None, cut)), part(slice(cut, None))
+
+    def _train(self, X, y, sample_weight, *, epochs, initial_epoch=0, validation_data=None,
+               callbacks=()):
+        fit_callbacks = self._fit_callbacks
+        self._fit_callbacks = [*fit_callbacks, *callbacks]
+        try:
+            with _seeded(self._random_state):
+                self._fit_keras_model(
+                    X,
+                    y,
+                    sample_weight=sample_weight,
+                    warm_start=initial_epoch > 0,
+                    epochs=epochs,
+                    initial_epoch=initial_epoch,
+                    validation_data=validation_data,
+                )
+        finally:
+            self._fit_callbacks = fit_callbacks
+        self.n_iter_ = len(self.history_["loss"])
+
+    # ------------------------------------------------------------------ the Keras model
+
+    def _check_model_param(self):
+        # scikeras hook: the network always comes from ``_keras_build_fn``.
+        return self._keras_build_fn
+
+    def _keras_build_fn(self, compile_kwargs):
+        """Network body from the subclass's builder, classification head, compiled."""
+        graph = self._build_network().build_network((self.n_timesteps_, self.n_channels_))
+        x = keras.layers.Dense(self.dense_units, activation="relu", name="head_dense")(
+            graph.representation
+        )
+        x = keras.layers.Dropout(self.dropout_rate, name="head_dropout")(x)
+        outputs = keras.layers.Dense(len(self.classes_), activation="softmax", name="probabilities")(
+            x
+        )
+        model = keras.Model(graph.inputs, outputs, name=type(self).__name__)
+        model.compile(**compile_kwargs)
+        return model
+
+    def _get_compile_kwargs(self):
+        optimizer = self.optimizer
+        if isinstance(optimizer, str):
+            optimizer = keras.optimizers.get(
+                {"class_name": optimizer, "config": {"learning_rate": self.learning_rate}}
+            )
+        else:
+            optimizer = type(optimizer).from_config(optimizer.get_config())
+        return {
+            "optimizer": optimizer,
+            "loss": "sparse_categorical_crossentropy",
+            "metrics": ["accuracy"],
+        }
+
+    # ------------------------------------------------------------------ input validation
+
+    def _validate_inputs(self, X, y="no_validation", *, reset):
+        """Check ``X`` (and ``y``) and return windows of shape (n, timesteps, n_features)."""
+        shape = np.shape(X) if hasattr(X, "shape") or isinstance(X, list) else None
+        if shape is not None and len(shape) > 3:
+            raise ValueError(
+                "X must be 2-D (n_samples, timesteps) or 3-D (n_samples, timesteps, n_features); "
+                f"got an array of shape {shape}."
+            )
+        if not reset and shape is not None and len(shape) == 3:
+            self._check_window_shape(shape)
+        kwargs = {"allow_nd": True, "dtype": [np.float32, np.float64], "reset": reset}
+        validated = validate_data(self, X, y, **kwargs)
+        X, y = validated if isinstance(validated, tuple) else (validated, None)
+        if X.ndim == 2:
+            X = X[:, :, np.newaxis]
+        if reset:
+            self.n_timesteps_, self.n_channels_ = X.shape[1:]
+        else:
+            self._check_window_shape(X.shape)
+        X = X.astype(keras.backend.floatx(), copy=False)
+        return X, y
+
+    def _check_window_shape(self, shape):
+        received = (shape[1], shape[2] if len(shape) == 3 else 1)
+        if received != (self.n_timesteps_, self.n_channels_):
+            raise ValueError(
+                f"X has windows of {received[0]} time steps x {received[1]} features, but "
+                f"{type(self).__name__} was fitted on {self.n_timesteps_} x {self.n_channels_}. "
+                "Use the same sequence length and feature columns as in fit."
+            )
+
+    # ------------------------------------------------------------------ prediction
+
+    def predict_proba(self, X):
+        """Class probabilities for each window.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, timesteps, n_features) or (n_samples, timesteps)
+            Windows shaped as in ``fit``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Probabilities in the order of ``classes_``; each row sums to 1.
+        """
+        check_is_fitted(self)
+        X, _ = self._validate_inputs(X, reset=False)
+        return self._forward(self.model_, X)[0]
+
+    def predict(self, X):
+        """Most probable class of each window.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, timesteps, n_features) or (n_samples, timesteps)
+            Windows shaped as in ``fit``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        probabilities = self.predict_proba(X)
+        return self.classes_[np.argmax(probabilities, axis=1)]
+
+    @staticmethod
+    def _forward(model, X):
+        """Run ``model`` over ``X`` in chunks; one float64 array per model output.
+
+        ``Model.predict_on_batch`` skips the dataset machinery of ``Model.predict``, which
+        dominates the cost of small inputs (about 50 ms for a single window on TensorFlow).
+        """
+        chunks = []
+        for start in range(0, len(X), _PREDICTION_CHUNK_ROWS):
+            outputs = model.predict_on_batch(X[start : start + _PREDICTION_CHUNK_ROWS])
+            outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+            chunks.append([np.asarray(output, dtype=np.float64) for output in outputs])
+        return [np.concatenate(parts) for parts in zip(*chunks, strict=True)]
+
+    # ------------------------------------------------------------------ attention
+
+    def get_attention_maps(self, X):
+        """Attention maps of every attention layer, first layer first.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, timesteps, n_features) or (n_samples, timesteps)
+            Windows shaped as in ``fit``.
+
+        Returns
+        -------
+        list of ndarray of shape (n_samples, n_heads, n_queries, timesteps)
+            ``maps[l][i, h, q, k]`` is the weight that query ``q`` of head ``h`` in layer ``l``
+            gives to time step ``k`` of window ``i``; it sums to 1 over ``k``. Attention pooling
+            (Attention-LSTM) has one head and one query.
+        """
+        check_is_fitted(self)
+        X, _ = self._validate_inputs(X, reset=False)
+        maps = self._forward(self._get_attention_model(), X)
+        return [m.reshape(len(X), 1, 1, -1) if m.ndim == 2 else m for m in maps]
+
+    def get_attention_weights(self, X):
+        """Attention each time step of each window receives in the last attention layer.
+
+        Averaged over heads and queries, so each row is a distribution over time steps.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, timesteps, n_features) or (n_samples, timesteps)
+            Windows shaped as in ``fit``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, timesteps)
+            Non-negative weights; each row sums to 1. Column ``-1`` is the window's last row.
+        """
+        return self.get_attention_maps(X)[-1].mean(axis=(1, 2))
+
+    def _get_attention_model(self):
+        """Model from the input to each attention layer's weights (built once, not pickled)."""
+        if getattr(self, "_attention_model", None) is None:
+            layers = {
+                int(match.group(1)): layer
+                for layer in self.model_.layers
+                if (match := _ATTENTION_LAYER_NAME.match(layer.name))
+            }
+            outputs = [layers[depth].output[1] for depth in sorted(layers)]
+            self._attention_model = keras.Model(self.model_.inputs, outputs)
+        return self._attention_model
+
+    # ------------------------------------------------------------------ persistence, tags
+
+    def save(self, path):
+        """Save the fitted classifier to one ``.keras`` file; read it back with :func:`sktemporal.load`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            Destination, ending in ``.keras``.
+        """
+        from sktemporal.persistence import save_classifier
+
+        save_classifier(self, path)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_attention_model", None)
+        return state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags

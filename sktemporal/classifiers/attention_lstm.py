@@ -1,0 +1,154 @@
+"""Attention-LSTM classifier: stacked bidirectional LSTMs pooled by additive attention."""
+
+from numbers import Integral, Real
+
+from sklearn.utils._param_validation import Interval
+
+from sktemporal.classifiers._base import BaseDeepClassifier
+from sktemporal.networks import AttentionLSTMNetwork
+
+__all__ = ["AttentionLSTMClassifier"]
+
+
+class AttentionLSTMClassifier(BaseDeepClassifier):
+    """Classify windows with stacked (bidirectional) LSTMs and additive attention.
+
+    Network: ``[(Bi)LSTM → Dropout] × len(lstm_units)``, with residual connections and layer
+    normalisation between recurrent layers, then additive attention over the time steps: a
+    softmax-normalised weight per step and the weighted sum of the steps (the context vector),
+    which feeds ``Dense(dense_units, relu) → Dropout → Dense(n_classes, softmax)``. The weights
+    are real attention, learned per window, and are exposed by :meth:`get_attention_weights`.
+
+    Parameters
+    ----------
+    lstm_units : int or tuple of int, default=(128, 64)
+        Units per LSTM layer; an int means a single layer.
+    attention_units : int, default=64
+        Size of the attention scoring space.
+    dropout_rate : float, default=0.3
+        Dropout after each recurrent layer and in the head.
+    bidirectional : bool, default=True
+        Read each window in both directions. A window holds only rows up to its last one, so
+        the backward direction sees no future.
+    l2_regularization : float, default=0.0
+        L2 penalty on the LSTM kernels.
+    dense_units : int, default=64
+        Units of the head's ``Dense(relu)`` layer.
+    epochs : int, default=100
+        Maximum number of passes over the training windows.
+    batch_size : int, default=32
+        Windows per gradient step.
+    optimizer : str or keras.optimizers.Optimizer, default="adam"
+        Optimizer name or instance (an instance is copied, never trained in place).
+    learning_rate : float, default=0.001
+        Learning rate when ``optimizer`` is a name.
+    validation_fraction : float, default=0.1
+        Share of the training windows taken from the **end**, in time order, to monitor
+        ``val_loss``. 0 disables the hold-out and early stopping.
+    patience : int or None, default=10
+        Epochs without a better ``val_loss`` before training stops; the best weights are then
+        restored. ``None`` disables early stopping.
+    class_weight : dict, "balanced" or None, default=None
+        Weights by class label, applied to the training loss.
+    callbacks : list of keras.callbacks.Callback, default=None
+        Extra Keras callbacks.
+    random_state : int, RandomState instance or None, default=None
+        Seed for initialisation, dropout and shuffling; an int makes ``fit`` repeatable on CPU.
+    verbose : int, default=0
+        0 silent, 1 Keras progress bar, 2 one line per epoch.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_features_in_ : int
+        Size of axis 1 of ``X`` in ``fit``, as scikit-learn counts it: the time steps of each
+        window (see ``n_channels_`` for the features per time step).
+    n_timesteps_ : int
+        Time steps per window.
+    n_channels_ : int
+        Features per time step (1 for 2-D input).
+    model_ : keras.Model
+        The trained network, from windows to class probabilities.
+    history_ : dict of str to list of float
+        Loss and accuracy per epoch, with ``val_`` entries when a validation tail is held out.
+    n_iter_ : int
+        Epochs run.
+    attention_weights_ : ndarray of shape (timesteps,)
+        Attention each time step received, averaged over the training windows; sums to 1.
+
+    See Also
+    --------
+    TransformerClassifier : The same interface with a Transformer encoder.
+    SlidingWindowTransformer : Builds the windows from a time-ordered table.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktemporal import AttentionLSTMClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.normal(size=(40, 8, 3)), rng.integers(0, 2, size=40)
+    >>> clf = AttentionLSTMClassifier(lstm_units=4, attention_units=4, dense_units=4, epochs=1,
+    ...                               random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    >>> clf.attention_weights_.shape
+    (8,)
+    """
+
+    _parameter_constraints = {
+        **BaseDeepClassifier._parameter_constraints,
+        "lstm_units": [Interval(Integral, 1, None, closed="left"), tuple],
+        "attention_units": [Interval(Integral, 1, None, closed="left")],
+        "bidirectional": ["boolean"],
+        "l2_regularization": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        lstm_units=(128, 64),
+        attention_units=64,
+        dropout_rate=0.3,
+        bidirectional=True,
+        l2_regularization=0.0,
+        *,
+        dense_units=64,
+        epochs=100,
+        batch_size=32,
+        optimizer="adam",
+        learning_rate=0.001,
+        validation_fraction=0.1,
+        patience=10,
+        class_weight=None,
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(
+            dense_units=dense_units,
+            dropout_rate=dropout_rate,
+            epochs=epochs,
+            batch_size=batch_size,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            class_weight=class_weight,
+            callbacks=callbacks,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.lstm_units = lstm_units
+        self.attention_units = attention_units
+        self.bidirectional = bidirectional
+        self.l2_regularization = l2_regularization
+
+    def _build_network(self):
+        units = (self.lstm_units,) if isinstance(self.lstm_units, Integral) else self.lstm_units
+        return AttentionLSTMNetwork(
+            units=units,
+            attention_units=self.attention_units,
+            dropout=self.dropout_rate,
+            bidirectional=self.bidirectional,
+            l2=self.l2_regularization,
+        )

@@ -1,0 +1,158 @@
+"""Transformer classifier: a multi-head self-attention encoder over the window's time steps."""
+
+from numbers import Integral
+
+from sklearn.utils._param_validation import Interval
+
+from sktemporal.classifiers._base import BaseDeepClassifier
+from sktemporal.networks import TransformerNetwork
+
+__all__ = ["TransformerClassifier"]
+
+
+class TransformerClassifier(BaseDeepClassifier):
+    """Classify windows with a Transformer encoder.
+
+    Network: ``Dense(d_model)`` embedding plus sinusoidal positional encoding, ``num_layers``
+    encoder blocks of ``MultiHeadAttention`` and a feed-forward network, each with a residual
+    connection and layer normalisation (pre- or post-norm), average pooling over time, then
+    ``Dense(dense_units, relu) → Dropout → Dense(n_classes, softmax)``.
+
+    Parameters
+    ----------
+    d_model : int, default=64
+        Width of the embedding and of every block.
+    num_heads : int, default=4
+        Attention heads per block; must divide ``d_model``.
+    num_layers : int, default=2
+        Encoder blocks.
+    ff_dim : int, default=128
+        Hidden width of each block's feed-forward network.
+    dropout_rate : float, default=0.1
+        Dropout on the embedding, attention weights, residual branches and head.
+    norm_first : bool, default=True
+        Pre-norm blocks (more stable); ``False`` gives the original post-norm blocks.
+    dense_units : int, default=64
+        Units of the head's ``Dense(relu)`` layer.
+    epochs : int, default=100
+        Maximum number of passes over the training windows.
+    batch_size : int, default=32
+        Windows per gradient step.
+    optimizer : str or keras.optimizers.Optimizer, default="adam"
+        Optimizer name or instance (an instance is copied, never trained in place).
+    learning_rate : float, default=0.001
+        Learning rate when ``optimizer`` is a name.
+    validation_fraction : float, default=0.1
+        Share of the training windows taken from the **end**, in time order, to monitor
+        ``val_loss``. 0 disables the hold-out and early stopping.
+    patience : int or None, default=10
+        Epochs without a better ``val_loss`` before training stops; the best weights are then
+        restored. ``None`` disables early stopping.
+    class_weight : dict, "balanced" or None, default=None
+        Weights by class label, applied to the training loss.
+    callbacks : list of keras.callbacks.Callback, default=None
+        Extra Keras callbacks.
+    random_state : int, RandomState instance or None, default=None
+        Seed for initialisation, dropout and shuffling; an int makes ``fit`` repeatable on CPU.
+    verbose : int, default=0
+        0 silent, 1 Keras progress bar, 2 one line per epoch.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_features_in_ : int
+        Size of axis 1 of ``X`` in ``fit``, as scikit-learn counts it: the time steps of each
+        window (see ``n_channels_`` for the features per time step).
+    n_timesteps_ : int
+        Time steps per window.
+    n_channels_ : int
+        Features per time step (1 for 2-D input).
+    model_ : keras.Model
+        The trained network, from windows to class probabilities.
+    history_ : dict of str to list of float
+        Loss and accuracy per epoch, with ``val_`` entries when a validation tail is held out.
+    n_iter_ : int
+        Epochs run.
+    attention_weights_ : ndarray of shape (timesteps,)
+        Attention each position received in the last block, averaged over heads, queries and
+        training windows; sums to 1.
+
+    See Also
+    --------
+    AttentionLSTMClassifier : The same interface with recurrent layers.
+    SlidingWindowTransformer : Builds the windows from a time-ordered table.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktemporal import TransformerClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.normal(size=(40, 8, 3)), rng.integers(0, 2, size=40)
+    >>> clf = TransformerClassifier(d_model=8, num_heads=2, num_layers=1, ff_dim=8,
+    ...                             dense_units=4, epochs=1, random_state=0).fit(X, y)
+    >>> [m.shape for m in clf.get_attention_maps(X[:5])]
+    [(5, 2, 8, 8)]
+    >>> clf.get_attention_weights(X[:5]).shape
+    (5, 8)
+    """
+
+    _parameter_constraints = {
+        **BaseDeepClassifier._parameter_constraints,
+        "d_model": [Interval(Integral, 1, None, closed="left")],
+        "num_heads": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "ff_dim": [Interval(Integral, 1, None, closed="left")],
+        "norm_first": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        d_model=64,
+        num_heads=4,
+        num_layers=2,
+        ff_dim=128,
+        dropout_rate=0.1,
+        norm_first=True,
+        *,
+        dense_units=64,
+        epochs=100,
+        batch_size=32,
+        optimizer="adam",
+        learning_rate=0.001,
+        validation_fraction=0.1,
+        patience=10,
+        class_weight=None,
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(
+            dense_units=dense_units,
+            dropout_rate=dropout_rate,
+            epochs=epochs,
+            batch_size=batch_size,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            class_weight=class_weight,
+            callbacks=callbacks,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.d_model = d_model
+        self.num_heads = num_heads
+        self.num_layers = num_layers
+        self.ff_dim = ff_dim
+        self.norm_first = norm_first
+
+    def _build_network(self):
+        return TransformerNetwork(
+            d_model=self.d_model,
+            num_heads=self.num_heads,
+            num_layers=self.num_layers,
+            ff_dim=self.ff_dim,
+            dropout=self.dropout_rate,
+            norm_first=self.norm_first,
+        )

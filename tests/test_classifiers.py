@@ -1,0 +1,227 @@
+import pickle
+
+import joblib
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone, is_classifier
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sktemporal import AttentionLSTMClassifier, SlidingWindowTransformer, TransformerClassifier
+from tests.conftest import TINY_LSTM
+
+
+def test_both_are_classifiers_for_scikit_learn(classifier):
+    assert is_classifier(classifier)
+
+
+@pytest.mark.parametrize(
+    "labels", [np.array([-1, 0, 1]), np.array(["down", "flat", "up"]), np.array([3, 7, 11])]
+)
+def test_any_labels_round_trip(classifier, windows, labels):
+    X, y = windows
+    y_named = labels[np.searchsorted([-1, 0, 1], y)]
+    classifier.fit(X, y_named)
+    np.testing.assert_array_equal(classifier.classes_, np.sort(labels))
+    assert set(classifier.predict(X)) <= set(labels)
+    proba = classifier.predict_proba(X)
+    assert proba.shape == (len(X), 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    assert 0.0 <= classifier.score(X, y_named) <= 1.0
+
+
+def test_fitted_attributes(classifier, windows):
+    X, y = windows
+    classifier.fit(X, y)
+    assert classifier.n_timesteps_ == 6 and classifier.n_channels_ == 2
+    assert classifier.n_features_in_ == 6
+    assert isinstance(classifier.model_, keras.Model)
+    assert classifier.n_iter_ == len(classifier.history_["loss"]) == 2
+    weights = classifier.attention_weights_
+    assert weights.shape == (6,)
+    assert (weights >= 0).all()
+    assert weights.sum() == pytest.approx(1.0, rel=1e-6)
+    np.testing.assert_allclose(weights, classifier.get_attention_weights(X).mean(axis=0))
+
+
+def test_attention_per_window_sums_to_one(classifier, windows):
+    X, y = windows
+    per_window = classifier.fit(X, y).get_attention_weights(X[:7])
+    assert per_window.shape == (7, 6)
+    np.testing.assert_allclose(per_window.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_transformer_exposes_every_layer_and_head():
+    X = np.random.default_rng(0).normal(size=(30, 5, 2))
+    y = np.arange(30) % 2
+    clf = TransformerClassifier(d_model=4, num_heads=2, num_layers=2, ff_dim=4, dense_units=2,
+                                epochs=1, random_state=0).fit(X, y)
+    maps = clf.get_attention_maps(X[:3])
+    assert [m.shape for m in maps] == [(3, 2, 5, 5), (3, 2, 5, 5)]
+    np.testing.assert_allclose(maps[1].sum(axis=-1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(clf.get_attention_weights(X[:3]), maps[1].mean(axis=(1, 2)))
+
+
+def test_two_dimensional_input_is_univariate_sequences(classifier):
+    X = np.random.default_rng(0).normal(size=(40, 7))
+    y = (X[:, -1] > 0).astype(int)
+    classifier.fit(X, y)
+    assert classifier.n_timesteps_ == 7 and classifier.n_channels_ == 1
+    np.testing.assert_array_equal(
+        classifier.predict_proba(X), classifier.predict_proba(X[:, :, np.newaxis])
+    )
+
+
+def test_dataframe_input_keeps_feature_names(classifier):
+    df = pd.DataFrame(np.random.default_rng(0).normal(size=(30, 4)), columns=list("abcd"))
+    classifier.fit(df, np.arange(30) % 2)
+    assert list(classifier.feature_names_in_) == list("abcd")
+
+
+def test_validation_tail_is_the_end_of_the_data_in_time_order():
+    """The validation set is the last rows, never a shuffled sample: with labels that are one
+    class in the head and another in the tail, training sees only the first class mix."""
+    X = np.zeros((50, 3, 1))
+    y = np.array([0, 1] * 20 + [1] * 10)
+    clf = AttentionLSTMClassifier(**{**TINY_LSTM, "epochs": 1}, validation_fraction=0.2)
+    train, validation = clf._split_validation_tail(X, y, None)
+    np.testing.assert_array_equal(train[1], y[:40])
+    np.testing.assert_array_equal(validation[1], y[40:])
+    clf.fit(X, y)
+    assert "val_loss" in clf.history_
+
+
+def test_early_stopping_stops_and_restores_the_best_epoch(windows):
+    X, y = windows
+    clf = AttentionLSTMClassifier(**{**TINY_LSTM, "epochs": 40}, learning_rate=0.5, patience=2,
+                                  validation_fraction=0.3)
+    clf.fit(X, y)
+    val_loss = clf.history_["val_loss"]
+    assert clf.n_iter_ < 40
+    best = int(np.argmin(val_loss))
+    assert clf.n_iter_ == best + 1 + 2
+    X_val, y_val = X[-18:], y[-18:]
+    restored = clf.model_.evaluate(X_val.astype("float32"), np.searchsorted(clf.classes_, y_val),
+                                   verbose=0, return_dict=True)["loss"]
+    assert restored == pytest.approx(val_loss[best], rel=1e-4)
+
+
+def test_balanced_class_weight_changes_training(windows):
+    X, y = windows
+    plain = AttentionLSTMClassifier(**TINY_LSTM).fit(X, y)
+    balanced = AttentionLSTMClassifier(**TINY_LSTM, class_weight="balanced").fit(X, y)
+    weighted = AttentionLSTMClassifier(**TINY_LSTM, class_weight={-1: 5.0, 0: 1.0, 1: 5.0}).fit(X, y)
+    assert not np.allclose(plain.predict_proba(X), balanced.predict_proba(X))
+    assert not np.allclose(balanced.predict_proba(X), weighted.predict_proba(X))
+
+
+def test_zero_weight_windows_are_left_out(classifier, windows):
+    X, y = windows
+    doubled = np.concatenate([X, X[::-1]])
+    weights = np.r_[np.ones(len(X)), np.zeros(len(X))]
+    reference = clone(classifier).fit(X, y).predict_proba(X)
+    with_zeros = clone(classifier).fit(doubled, np.r_[y, y[::-1]], sample_weight=weights)
+    np.testing.assert_allclose(with_zeros.predict_proba(X), reference, rtol=1e-6)
+
+
+def test_same_random_state_same_predictions(classifier, windows):
+    X, y = windows
+    first = clone(classifier).fit(X, y).predict_proba(X)
+    second = clone(classifier).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(first, second)
+    other = clone(classifier).set_params(random_state=1).fit(X, y).predict_proba(X)
+    assert not np.array_equal(first, other)
+
+
+def test_fit_does_not_touch_the_global_numpy_random_state(classifier, windows):
+    np.random.seed(123)
+    expected = np.random.random()
+    np.random.seed(123)
+    classifier.fit(*windows)
+    assert np.random.random() == expected
+
+
+def test_optimizer_instance_is_copied_not_trained_in_place(windows):
+    optimizer = keras.optimizers.SGD(learning_rate=0.05)
+    clf = AttentionLSTMClassifier(**TINY_LSTM, optimizer=optimizer).fit(*windows)
+    assert clf.model_.optimizer is not optimizer
+    assert isinstance(clf.model_.optimizer, keras.optimizers.SGD)
+    assert int(optimizer.iterations.numpy()) == 0
+
+
+def test_user_callbacks_run(windows):
+    epochs_seen = []
+    callback = keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: epochs_seen.append(e))
+    AttentionLSTMClassifier(**TINY_LSTM, callbacks=[callback]).fit(*windows)
+    assert epochs_seen == [0, 1]
+
+
+def test_partial_fit_trains_one_epoch_at_a_time(windows):
+    X, y = windows
+    clf = AttentionLSTMClassifier(**TINY_LSTM)
+    clf.partial_fit(X[:30], y[:30], classes=[-1, 0, 1])
+    clf.partial_fit(X[30:], y[30:])
+    assert clf.n_iter_ == 2
+    np.testing.assert_array_equal(clf.classes_, [-1, 0, 1])
+    with pytest.raises(ValueError, match=r"labels \[7\] not seen"):
+        clf.partial_fit(X[:5], np.full(5, 7))
+
+
+def test_pickle_and_joblib_round_trips_are_bit_identical(classifier, windows, tmp_path):
+    X, y = windows
+    classifier.fit(X, y)
+    expected = classifier.predict_proba(X)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(classifier)).predict_proba(X), expected)
+    joblib.dump(classifier, tmp_path / "clf.joblib")
+    restored = joblib.load(tmp_path / "clf.joblib")
+    np.testing.assert_array_equal(restored.predict_proba(X), expected)
+    np.testing.assert_array_equal(restored.get_attention_weights(X),
+                                  classifier.get_attention_weights(X))
+
+
+def test_set_params_and_clone_rebuild_the_network(windows):
+    X, y = windows
+    clf = AttentionLSTMClassifier(**TINY_LSTM).fit(X, y)
+    clf.set_params(lstm_units=5, bidirectional=False).fit(X, y)
+    assert clf.model_.get_layer("lstm_0").units == 5
+    cloned = clone(clf)
+    assert not hasattr(cloned, "model_")
+    assert cloned.get_params()["lstm_units"] == 5
+
+
+def _market_like_table(n_rows=160, seed=0):
+    rng = np.random.default_rng(seed)
+    table = rng.normal(size=(n_rows, 3)).cumsum(axis=0)
+    y = np.sign(np.r_[np.diff(table[:, 0]), 0]).astype(int)
+    return table, y
+
+
+def test_pipeline_in_grid_search_with_time_series_split():
+    table, y = _market_like_table()
+    pipe = Pipeline([
+        ("scale", StandardScaler()),
+        ("window", SlidingWindowTransformer()),
+        ("clf", AttentionLSTMClassifier(**{**TINY_LSTM, "epochs": 1})),
+    ])
+    search = GridSearchCV(
+        pipe,
+        {"window__sequence_length": [3, 5], "clf__lstm_units": [2, 4]},
+        cv=TimeSeriesSplit(n_splits=2, gap=1),
+        scoring="balanced_accuracy",
+    )
+    search.fit(table, y)
+    assert len(search.cv_results_["params"]) == 4
+    assert search.best_estimator_.predict(table).shape == (160,)
+
+
+def test_cross_val_score_with_an_integer_cv_is_stratified_for_a_classifier():
+    """scikeras' own KerasClassifier fails this under scikit-learn >= 1.6 (is_classifier False)."""
+    table, y = _market_like_table()
+    pipe = Pipeline([("window", SlidingWindowTransformer(4)),
+                     ("clf", TransformerClassifier(d_model=4, num_heads=1, num_layers=1, ff_dim=4,
+                                                   dense_units=2, epochs=1, random_state=0))])
+    scores = cross_val_score(pipe, table, y, cv=TimeSeriesSplit(n_splits=2, gap=1))
+    assert scores.shape == (2,) and np.all((0 <= scores) & (scores <= 1))
