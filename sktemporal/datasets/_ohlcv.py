@@ -1,0 +1,267 @@
+"""Read daily OHLCV price tables from CSV files and check them before any job starts."""
+
+import re
+import warnings
+from numbers import Integral
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["load_ohlcv_csv"]
+
+# Output columns, in output order. ``adj_close`` is optional in user files.
+_PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
+_OUTPUT_COLUMNS = (*_PRICE_COLUMNS, "volume")
+_REQUIRED_COLUMNS = ("open", "high", "low", "close", "volume")
+_DATE_COLUMN_NAMES = ("date", "timestamp", "datetime")
+
+
+def _normalize_column_name(name):
+    """Lower-case a column name and fold runs of spaces and underscores into one ``_``."""
+    return re.sub(r"[\s_]+", "_", str(name).strip().lower())
+
+
+def _match_columns(columns, source):
+    """Map each recognised normalized name to the column that carries it in the file."""
+    matched = {}
+    for column in columns:
+        name = _normalize_column_name(column)
+        if name not in (*_OUTPUT_COLUMNS, *_DATE_COLUMN_NAMES):
+            continue
+        if name in matched:
+            raise ValueError(
+                f"{source}: columns {matched[name]!r} and {column!r} both read as {name!r}; "
+                "keep only one of them."
+            )
+        matched[name] = column
+
+    date_columns = [matched[name] for name in _DATE_COLUMN_NAMES if name in matched]
+    if len(date_columns) > 1:
+        raise ValueError(
+            f"{source}: found several date columns {date_columns}; keep exactly one column "
+            "named date, timestamp or datetime."
+        )
+    missing = [name for name in _REQUIRED_COLUMNS if name not in matched]
+    if not date_columns:
+        missing.insert(0, "date")
+    if missing:
+        raise ValueError(
+            f"{source}: missing column(s) {', '.join(map(repr, missing))}; expected a date "
+            "column (date, timestamp or datetime) and open, high, low, close, volume "
+            f"(adj close optional), in any letter case. Found columns: {list(columns)}."
+        )
+    column_of = {name: matched[name] for name in _OUTPUT_COLUMNS if name in matched}
+    return date_columns[0], column_of
+
+
+def _parse_dates(values, column, source, date_format):
+    """Parse a date column, naming the first value that is missing or cannot be parsed."""
+    if pd.api.types.is_numeric_dtype(values):
+        # Compact dates such as 20200131 are read as integers; parse their digits, not
+        # nanoseconds since 1970.
+        values = values.astype("string")
+    with warnings.catch_warnings():
+        # Without a guessable format pandas parses each value on its own and says so;
+        # every value is still checked below.
+        warnings.filterwarnings("ignore", message="Could not infer format", category=UserWarning)
+        dates = pd.to_datetime(values, format=date_format, errors="coerce")
+    bad = np.flatnonzero(dates.isna().to_numpy())
+    if bad.size:
+        row = bad[0]
+        value = values.iloc[row]
+        if pd.isna(value):
+            raise ValueError(f"{source}: missing date in column {column!r} at data row {row + 1}.")
+        hint = "" if date_format else "; pass date_format= if the format was guessed wrongly"
+        raise ValueError(
+            f"{source}: cannot parse date {value!r} in column {column!r} at data row "
+            f"{row + 1}{hint}."
+        )
+    return pd.DatetimeIndex(dates, name="date")
+
+
+def _to_float(values, column, source):
+    """Convert one column to float64, naming the first value that is not a number."""
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        numbers = pd.to_numeric(values, errors="coerce")
+        bad = numbers.isna() & values.notna()
+        if bad.any():
+            date = bad.idxmax()
+            raise ValueError(
+                f"{source}: non-numeric value {values[date]!r} in column {column!r} on "
+                f"{date:%Y-%m-%d}."
+            )
+        values = numbers
+    return values.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _first_date(mask, index):
+    """The first date where ``mask`` is true, formatted for an error message."""
+    return f"{index[np.argmax(mask)]:%Y-%m-%d}"
+
+
+def _validate_ohlcv(raw, *, source, min_rows, date_format=None):
+    """Turn a raw table read from CSV into a checked, date-indexed OHLCV frame.
+
+    This is the one place where both loaders check their input, so the bundled data and
+    user files obey the same rules.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        The table as read by :func:`pandas.read_csv`, with the file's own column names.
+    source : str
+        How to name the table in error messages.
+    min_rows : int
+        Fewest rows the caller's job can work with.
+    date_format : str or None, default=None
+        ``strftime`` format of the dates; ``None`` lets pandas infer it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Sorted ``DatetimeIndex`` named ``"date"``; float64 columns ``open, high, low,
+        close, adj_close, volume``, without ``adj_close`` when the file has none.
+    """
+    if not isinstance(min_rows, Integral) or isinstance(min_rows, bool) or min_rows < 1:
+        raise ValueError(f"min_rows must be an integer >= 1, got {min_rows!r}.")
+    date_column, column_of = _match_columns(raw.columns, source)
+    if len(raw) == 0:
+        raise ValueError(f"{source}: the file has a header but no data rows.")
+
+    index = _parse_dates(raw[date_column], date_column, source, date_format)
+    duplicated = index.duplicated(keep=False)
+    if duplicated.any():
+        rows = np.flatnonzero(index == index[np.argmax(duplicated)]) + 1
+        raise ValueError(
+            f"{source}: date {index[np.argmax(duplicated)]:%Y-%m-%d} appears more than once "
+            f"(data rows {', '.join(map(str, rows))}); keep one row per date."
+        )
+
+    # ``raw`` is read in file order; give it the parsed dates so each check can name one.
+    table = raw[list(column_of.values())].set_axis(index, axis="index")
+    if not index.is_monotonic_increasing:
+        row = np.argmax(index[1:] < index[:-1]) + 1
+        warnings.warn(
+            f"{source}: dates are not in ascending order (data row {row + 1}, "
+            f"{index[row]:%Y-%m-%d}, comes after {index[row - 1]:%Y-%m-%d}); "
+            "the rows were sorted by date.",
+            UserWarning,
+            stacklevel=3,
+        )
+        table = table.sort_index(kind="stable")
+
+    frame = pd.DataFrame(
+        {name: _to_float(table[column], column, source) for name, column in column_of.items()},
+        index=table.index,
+    )
+    for name, column in column_of.items():
+        values = frame[name].to_numpy()
+        if np.isnan(values).any():
+            raise ValueError(
+                f"{source}: missing (NaN) value in column {column!r}, first on "
+                f"{_first_date(np.isnan(values), frame.index)}; fill or drop those rows first."
+            )
+        if np.isinf(values).any():
+            raise ValueError(
+                f"{source}: infinite value in column {column!r}, first on "
+                f"{_first_date(np.isinf(values), frame.index)}."
+            )
+        if name in _PRICE_COLUMNS and (values <= 0).any():
+            where = values <= 0
+            raise ValueError(
+                f"{source}: non-positive price {float(values[np.argmax(where)])} in column "
+                f"{column!r} on {_first_date(where, frame.index)}; prices must be > 0."
+            )
+        if name == "volume" and (values < 0).any():
+            where = values < 0
+            raise ValueError(
+                f"{source}: negative volume {float(values[np.argmax(where)])} in column "
+                f"{column!r} on {_first_date(where, frame.index)}."
+            )
+
+    if len(frame) < min_rows:
+        raise ValueError(f"{source}: the job needs at least {min_rows} rows, got {len(frame)}.")
+    return frame
+
+
+def load_ohlcv_csv(path, *, min_rows=1, date_format=None):
+    """Load daily open, high, low, close and volume prices from a CSV file.
+
+    The file needs a header with a date column, named ``date``, ``timestamp`` or
+    ``datetime``, and ``Open``, ``High``, ``Low``, ``Close`` and ``Volume`` columns. Names
+    are matched in any letter case; an ``Adj Close`` column (space or underscore) is kept
+    when present and other columns are ignored. Every problem is reported before any work
+    starts, in a one-line ``ValueError`` that names the column, date or row at fault.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The CSV file. Compressed files (``.gz``, ``.zip``, ...) are read by extension.
+    min_rows : int, default=1
+        Fewest rows the calling job can work with; fewer raise a ``ValueError``.
+    date_format : str or None, default=None
+        ``strftime`` format of the dates, e.g. ``"%d/%m/%Y"``. By default pandas infers the
+        format from the first date (ISO ``2020-01-31`` and US ``1/31/2020`` both work);
+        give it when the day comes first, which cannot be told from ``01/02/2020`` alone.
+
+    Returns
+    -------
+    prices : pandas.DataFrame
+        Indexed by a sorted ``DatetimeIndex`` named ``"date"``, with float64 columns
+        ``open, high, low, close, adj_close, volume`` in that order, as
+        :func:`load_sp500` returns; ``adj_close`` is left out when the file has none.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If a required column is missing; a date is missing, cannot be parsed or appears
+        twice; a price or volume is missing, infinite or not a number; a price is zero or
+        negative; a volume is negative; or the file has fewer than ``min_rows`` rows.
+        Rows are counted from 1, after the header.
+
+    Warns
+    -----
+    UserWarning
+        If the dates are not in ascending order. The rows are then sorted by date.
+
+    See Also
+    --------
+    load_sp500 : The S&P 500 index series shipped with the package, in the same layout.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sktemporal.datasets import load_ohlcv_csv
+    >>> csv = (
+    ...     "timestamp,OPEN,HIGH,LOW,CLOSE,VOLUME\\n"
+    ...     "2024-01-02,10.0,10.5,9.8,10.2,1200\\n"
+    ...     "2024-01-03,10.2,10.4,9.9,10.0,900\\n"
+    ... )
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "prices.csv"
+    ...     _ = path.write_text(csv)
+    ...     prices = load_ohlcv_csv(path)
+    >>> prices  # doctest: +NORMALIZE_WHITESPACE
+                open  high  low  close  volume
+    date
+    2024-01-02  10.0  10.5  9.8   10.2  1200.0
+    2024-01-03  10.2  10.4  9.9   10.0   900.0
+    """
+    if not isinstance(path, str | PathLike):
+        raise TypeError(f"path must be a str or path-like object, got {type(path).__name__}.")
+    file = Path(path)
+    if not file.exists():
+        raise FileNotFoundError(f"OHLCV file not found: '{file}' (absolute: '{file.absolute()}').")
+    if file.is_dir():
+        raise IsADirectoryError(f"expected an OHLCV CSV file, got the directory '{file}'.")
+    source = f"'{file}'"
+    try:
+        raw = pd.read_csv(file)
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{source} is empty; expected a CSV file with a header row.") from None
+    return _validate_ohlcv(raw, source=source, min_rows=min_rows, date_format=date_format)

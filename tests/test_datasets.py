@@ -1,0 +1,257 @@
+"""Tests for the bundled S&P 500 data and the OHLCV CSV loader."""
+
+import warnings
+from importlib.resources import files
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sktemporal.datasets import load_ohlcv_csv, load_sp500
+
+COLUMNS = ["open", "high", "low", "close", "adj_close", "volume"]
+
+HEADER = "Date,Open,High,Low,Close,Volume"
+GOOD_ROWS = [
+    "2020-01-02,10.0,10.5,9.5,10.2,1000",
+    "2020-01-03,10.2,10.8,10.0,10.6,1500",
+    "2020-01-06,10.6,10.7,10.1,10.3,1200",
+]
+
+
+def write_csv(tmp_path, lines, name="prices.csv"):
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_load_sp500_shape_dates_and_columns():
+    prices = load_sp500()
+
+    assert prices.shape == (5031, 6)
+    assert prices.columns.tolist() == COLUMNS
+    assert (prices.dtypes == np.float64).all()
+    assert isinstance(prices.index, pd.DatetimeIndex)
+    assert prices.index.name == "date"
+    assert prices.index[0] == pd.Timestamp("1999-01-04")
+    assert prices.index[-1] == pd.Timestamp("2018-12-31")
+    assert prices.index.is_monotonic_increasing
+    assert prices.index.is_unique
+
+
+def test_load_sp500_reads_dates_month_first():
+    # The file writes 1/12/1999 for January 12th (close 1239.51) and 12/1/1999 for
+    # December 1st (close 1397.72): a day-first reading would swap them.
+    prices = load_sp500()
+
+    assert prices.loc["1999-01-12", "close"] == pytest.approx(1239.51001)
+    assert prices.loc["1999-12-01", "close"] == pytest.approx(1397.719971)
+    assert prices.loc["1999-02-01", "volume"] == 799400000
+
+
+def test_load_sp500_does_not_depend_on_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert len(load_sp500()) == 5031
+
+
+def test_csv_loader_reads_the_bundled_file_like_load_sp500(tmp_path):
+    # Both loaders share one validation; the same file must give the same frame.
+    path = tmp_path / "sp500.csv.gz"
+    path.write_bytes((files("sktemporal.datasets") / "data" / "sp500.csv.gz").read_bytes())
+
+    pd.testing.assert_frame_equal(load_ohlcv_csv(path), load_sp500())
+
+
+def test_load_ohlcv_csv_iso_dates_and_other_letter_case(tmp_path):
+    path = write_csv(
+        tmp_path,
+        [
+            "timestamp,OPEN,High,low,CLOSE,adj_close,VoLuMe,ticker",
+            "2021-03-01,100.0,101.0,99.0,100.5,100.4,5000,XYZ",
+            "2021-03-02,100.5,102.5,100.0,102.0,101.9,7000,XYZ",
+        ],
+    )
+
+    prices = load_ohlcv_csv(path)
+
+    expected = pd.DataFrame(
+        {
+            "open": [100.0, 100.5],
+            "high": [101.0, 102.5],
+            "low": [99.0, 100.0],
+            "close": [100.5, 102.0],
+            "adj_close": [100.4, 101.9],
+            "volume": [5000.0, 7000.0],
+        },
+        index=pd.DatetimeIndex(["2021-03-01", "2021-03-02"], name="date"),
+    )
+    pd.testing.assert_frame_equal(prices, expected, check_index_type=False)
+    assert isinstance(prices.index, pd.DatetimeIndex)
+
+
+def test_load_ohlcv_csv_month_first_dates_and_spaced_adj_close(tmp_path):
+    path = write_csv(
+        tmp_path,
+        [
+            "DATE,Open,High,Low,Close,Adj Close,Volume",
+            "1/31/2020,10,11,9,10.5,10.5,100",
+            "2/3/2020,10.5,11,10,10.8,10.8,120",
+            "12/1/2020,10.8,11,10.2,10.9,10.9,90",
+        ],
+    )
+
+    prices = load_ohlcv_csv(path)
+
+    assert prices.index.tolist() == [
+        pd.Timestamp("2020-01-31"),
+        pd.Timestamp("2020-02-03"),
+        pd.Timestamp("2020-12-01"),
+    ]
+    assert prices.columns.tolist() == COLUMNS
+
+
+def test_load_ohlcv_csv_without_adj_close_leaves_it_out(tmp_path):
+    prices = load_ohlcv_csv(write_csv(tmp_path, [HEADER, *GOOD_ROWS]))
+
+    assert prices.columns.tolist() == ["open", "high", "low", "close", "volume"]
+    assert len(prices) == 3
+
+
+def test_load_ohlcv_csv_date_format_reads_day_first_dates(tmp_path):
+    path = write_csv(
+        tmp_path,
+        [HEADER, "01/02/2020,10,11,9,10.5,100", "03/02/2020,10.5,11,10,10.8,120"],
+    )
+
+    prices = load_ohlcv_csv(path, date_format="%d/%m/%Y")
+
+    assert prices.index.tolist() == [pd.Timestamp("2020-02-01"), pd.Timestamp("2020-02-03")]
+
+
+def test_load_ohlcv_csv_sorts_unsorted_dates_with_a_warning(tmp_path):
+    rows = [GOOD_ROWS[1], GOOD_ROWS[0], GOOD_ROWS[2]]
+    path = write_csv(tmp_path, [HEADER, *rows])
+
+    with pytest.warns(UserWarning, match=r"not in ascending order .*sorted by date"):
+        prices = load_ohlcv_csv(path)
+
+    assert prices.index.is_monotonic_increasing
+    # Each row moved with its date.
+    assert prices["close"].tolist() == [10.2, 10.6, 10.3]
+    assert prices.index[0] == pd.Timestamp("2020-01-02")
+
+
+def test_load_ohlcv_csv_sorted_dates_do_not_warn(tmp_path):
+    path = write_csv(tmp_path, [HEADER, *GOOD_ROWS])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_ohlcv_csv(path)
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        pytest.param(
+            ["Date,Open,Close", "2020-01-02,10,10.5"],
+            r"missing column\(s\) 'high', 'low', 'volume'",
+            id="missing-columns",
+        ),
+        pytest.param(
+            ["Day,Open,High,Low,Close,Volume", "2020-01-02,10,11,9,10.5,100"],
+            r"missing column\(s\) 'date'.*date, timestamp or datetime",
+            id="missing-date-column",
+        ),
+        pytest.param(
+            ["Date,Close,Open,High,Low,close,Volume", "2020-01-02,1,1,1,1,1,1"],
+            r"columns 'Close' and 'close' both read as 'close'",
+            id="same-column-twice",
+        ),
+        pytest.param(
+            [HEADER, GOOD_ROWS[0], "not-a-date,10,11,9,10.5,100"],
+            r"cannot parse date 'not-a-date' in column 'Date' at data row 2",
+            id="unparseable-date",
+        ),
+        pytest.param(
+            [HEADER, GOOD_ROWS[0], ",10,11,9,10.5,100"],
+            r"missing date in column 'Date' at data row 2",
+            id="missing-date",
+        ),
+        pytest.param(
+            [HEADER, *GOOD_ROWS, "2020-01-03,10,11,9,10.5,100"],
+            r"date 2020-01-03 appears more than once \(data rows 2, 4\)",
+            id="duplicated-date",
+        ),
+        pytest.param(
+            [HEADER, GOOD_ROWS[0], "2020-01-03,10.2,10.8,10.0,,1500", GOOD_ROWS[2]],
+            r"missing \(NaN\) value in column 'Close', first on 2020-01-03",
+            id="nan-price",
+        ),
+        pytest.param(
+            [HEADER, GOOD_ROWS[0], "2020-01-03,10.2,10.8,10.0,n/a?,1500"],
+            r"non-numeric value 'n/a\?' in column 'Close' on 2020-01-03",
+            id="non-numeric-price",
+        ),
+        pytest.param(
+            [HEADER, GOOD_ROWS[0], "2020-01-03,10.2,inf,10.0,10.6,1500"],
+            r"infinite value in column 'High', first on 2020-01-03",
+            id="infinite-price",
+        ),
+        pytest.param(
+            [HEADER, GOOD_ROWS[0], "2020-01-03,0,10.8,10.0,10.6,1500"],
+            r"non-positive price 0.0 in column 'Open' on 2020-01-03; prices must be > 0",
+            id="zero-price",
+        ),
+        pytest.param(
+            [HEADER, "2020-01-02,10.0,10.5,-9.5,10.2,1000"],
+            r"non-positive price -9.5 in column 'Low' on 2020-01-02",
+            id="negative-price",
+        ),
+        pytest.param(
+            [HEADER, "2020-01-02,10.0,10.5,9.5,10.2,-1"],
+            r"negative volume -1.0 in column 'Volume' on 2020-01-02",
+            id="negative-volume",
+        ),
+        pytest.param([HEADER], r"header but no data rows", id="header-only"),
+    ],
+)
+def test_load_ohlcv_csv_rejects_bad_files_with_one_line_message(tmp_path, lines, message):
+    path = write_csv(tmp_path, lines)
+
+    with pytest.raises(ValueError, match=message) as error:
+        load_ohlcv_csv(path)
+
+    assert "prices.csv" in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_load_ohlcv_csv_rejects_too_few_rows(tmp_path):
+    path = write_csv(tmp_path, [HEADER, *GOOD_ROWS])
+
+    with pytest.raises(ValueError, match="the job needs at least 5 rows, got 3"):
+        load_ohlcv_csv(path, min_rows=5)
+    assert len(load_ohlcv_csv(path, min_rows=3)) == 3
+
+
+@pytest.mark.parametrize("min_rows", [0, -1, 2.5, True])
+def test_load_ohlcv_csv_rejects_invalid_min_rows(tmp_path, min_rows):
+    path = write_csv(tmp_path, [HEADER, *GOOD_ROWS])
+    with pytest.raises(ValueError, match="min_rows must be an integer >= 1"):
+        load_ohlcv_csv(path, min_rows=min_rows)
+
+
+def test_load_ohlcv_csv_rejects_an_empty_file(tmp_path):
+    path = tmp_path / "prices.csv"
+    path.write_text("")
+    with pytest.raises(ValueError, match="is empty; expected a CSV file with a header row"):
+        load_ohlcv_csv(path)
+
+
+def test_load_ohlcv_csv_missing_file_names_the_path(tmp_path):
+    path = tmp_path / "no_such_prices.csv"
+    with pytest.raises(FileNotFoundError, match="OHLCV file not found: .*no_such_prices.csv"):
+        load_ohlcv_csv(path)
+
+
+def test_load_ohlcv_csv_rejects_a_directory(tmp_path):
+    with pytest.raises(IsADirectoryError, match="expected an OHLCV CSV file"):
+        load_ohlcv_csv(tmp_path)
