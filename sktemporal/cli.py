@@ -1,0 +1,425 @@
+"""The ``sktemporal`` command: ``train`` and ``predict`` a market-direction classifier.
+
+``sktemporal train`` runs the walk-forward evaluation of :mod:`sktemporal.evaluation` on daily
+OHLCV prices, prints the per-fold and mean ± std scores of the model and three baselines,
+refits the model on all labelled rows and writes the model file, its preprocessing file and a
+JSON report. ``sktemporal predict`` reads them back and writes class probabilities for every
+row with a full window.
+
+This module parses arguments and prints; the work is done in :mod:`sktemporal.evaluation`.
+Bad input gives one ``sktemporal: error: ...`` line on stderr and exit status 2, and leaves
+no partly written file behind.
+"""
+
+import argparse
+import contextlib
+import json
+import logging
+import math
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+__all__ = ["main"]
+
+PROG = "sktemporal"
+MODELS = ("attention-lstm", "transformer")
+DEFAULT_MODEL_PATHS = {
+    "attention-lstm": "models/attention_lstm.keras",
+    "transformer": "models/transformer.keras",
+}
+# About 5,000 windows at ~6 s an epoch for the default network on 2 CPU cores, for 5 folds
+# and the final fit: 10 epochs at most, with early stopping after 3 epochs without a better
+# validation loss, keeps the default run under 10 minutes.
+DEFAULT_EPOCHS = 10
+DEFAULT_PATIENCE = 3
+
+# Architecture options: (flag, classifier parameter, the model it applies to or None, help).
+_ARCHITECTURE_OPTIONS = (
+    ("--lstm-units", "lstm_units", "attention-lstm", "units of each LSTM layer (default: 128 64)"),
+    ("--attention-units", "attention_units", "attention-lstm", "attention size (default: 64)"),
+    ("--d-model", "d_model", "transformer", "embedding width (default: 64)"),
+    (
+        "--num-heads",
+        "num_heads",
+        "transformer",
+        "attention heads; must divide --d-model (default: 4)",
+    ),
+    ("--num-layers", "num_layers", "transformer", "encoder blocks (default: 2)"),
+    ("--ff-dim", "ff_dim", "transformer", "feed-forward width (default: 128)"),
+    ("--dense-units", "dense_units", None, "units of the dense layer of the head (default: 64)"),
+)
+
+
+class _UsageError(Exception):
+    """A command-line mistake, reported as one line with exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise _UsageError(message)
+
+
+def _integer(low):
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {low}, got {value}")
+        return value
+
+    parse.__name__ = f"integer >= {low}"
+    return parse
+
+
+def _threshold(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text!r}")
+    return value
+
+
+def _build_parser():
+    parser = _Parser(
+        prog=PROG,
+        description="Train and apply attention-based market-direction classifiers.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{train,predict}")
+
+    train = commands.add_parser(
+        "train",
+        help="evaluate walk-forward against baselines, then fit and save the model",
+        description=(
+            "Walk-forward evaluation of a direction classifier on daily OHLCV prices: "
+            "TimeSeriesSplit(n_splits, gap=horizon) over the labelled rows, a scaler fitted on "
+            "each training period only, windows over the whole scaled table. Prints accuracy, "
+            "balanced accuracy, macro F1 and log loss per fold and their mean ± std, for the "
+            "model and the majority-class, persistence and logistic-regression baselines. Then "
+            "fits the model on all labelled rows and saves MODEL_PATH (.keras), "
+            "MODEL_PATH.pipeline.json (preprocessing, for `sktemporal predict`) and a JSON "
+            "report."
+        ),
+    )
+    _add_data_path(train)
+    train.add_argument(
+        "--model-path",
+        help="where to save the model, ending in .keras "
+        f"(default: {DEFAULT_MODEL_PATHS['attention-lstm']}, or "
+        f"{DEFAULT_MODEL_PATHS['transformer']} with --model transformer)",
+    )
+    train.add_argument(
+        "--report", help="where to write the JSON report (default: MODEL_PATH.report.json)"
+    )
+    train.add_argument(
+        "--model", choices=MODELS, default="attention-lstm", help="(default: %(default)s)"
+    )
+    train.add_argument(
+        "--epochs",
+        type=_integer(1),
+        default=DEFAULT_EPOCHS,
+        help="most epochs per fit (default: %(default)s)",
+    )
+    train.add_argument(
+        "--patience",
+        type=_integer(0),
+        default=DEFAULT_PATIENCE,
+        help="epochs without a better validation loss before training stops and the best "
+        "weights are restored; 0 turns early stopping off (default: %(default)s)",
+    )
+    train.add_argument(
+        "--sequence-length",
+        type=_integer(1),
+        default=30,
+        help="rows per window (default: %(default)s)",
+    )
+    train.add_argument(
+        "--horizon",
+        type=_integer(1),
+        default=1,
+        help="rows ahead the labels look (default: %(default)s)",
+    )
+    train.add_argument(
+        "--threshold",
+        type=_threshold,
+        default=0.005,
+        help="returns within ±threshold are labelled flat (default: %(default)s)",
+    )
+    train.add_argument(
+        "--n-splits", type=_integer(2), default=5, help="walk-forward folds (default: %(default)s)"
+    )
+    train.add_argument("--batch-size", type=_integer(1), default=32, help="(default: %(default)s)")
+    train.add_argument(
+        "--random-state",
+        type=_integer(0),
+        default=0,
+        help="seed of every fit (default: %(default)s)",
+    )
+    architecture = train.add_argument_group(
+        "architecture",
+        "Network sizes; left out, the classifier's defaults apply. Small values "
+        "(e.g. --lstm-units 4 --attention-units 4 --dense-units 4) make quick test runs.",
+    )
+    for flag, dest, model, text in _ARCHITECTURE_OPTIONS:
+        nargs = "+" if dest == "lstm_units" else None
+        suffix = "" if model is None else f"; --model {model} only"
+        architecture.add_argument(
+            flag, dest=dest, type=_integer(1), nargs=nargs, metavar="N", help=text + suffix
+        )
+    train.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress output (default: a line per fold on stderr, and Keras progress bars "
+        "for the final fit on stdout, one line per epoch when stdout is not a terminal)",
+    )
+    train.set_defaults(run=_train)
+
+    predict = commands.add_parser(
+        "predict",
+        help="predict class probabilities with a trained model",
+        description=(
+            "Rebuild the features, scaling and windows a model was trained with and write, for "
+            "every row with a full window, the date, the predicted class and one probability "
+            "column per class (proba_-1, proba_0, proba_1) as CSV."
+        ),
+    )
+    predict.add_argument(
+        "--model-path",
+        default=DEFAULT_MODEL_PATHS["attention-lstm"],
+        help="a model written by `sktemporal train` (default: %(default)s)",
+    )
+    _add_data_path(predict)
+    predict.add_argument("--output", help="CSV file to write (default: standard output)")
+    predict.set_defaults(run=_predict)
+    return parser
+
+
+def _add_data_path(parser):
+    parser.add_argument(
+        "--data-path",
+        help="CSV file with a date column and open, high, low, close, volume columns "
+        "(default: the S&P 500 daily prices bundled with sktemporal, 1999-2018)",
+    )
+
+
+def _version():
+    from sktemporal import __version__
+
+    return __version__
+
+
+# ---------------------------------------------------------------------------- commands
+
+
+def _load_prices(data_path, min_rows, job):
+    """The prices of ``--data-path`` (or the bundled S&P 500), with at least ``min_rows`` rows."""
+    from sktemporal.datasets import load_ohlcv_csv, load_sp500
+
+    if data_path is not None:
+        return load_ohlcv_csv(data_path, min_rows=min_rows)
+    prices = load_sp500()
+    if len(prices) < min_rows:
+        raise ValueError(
+            f"{job} needs at least {min_rows} rows, the bundled data has {len(prices)}."
+        )
+    return prices
+
+
+def _classifier_params(args):
+    """The classifier's parameters from the options; checked without importing Keras."""
+    params = {
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "patience": args.patience or None,
+        "random_state": args.random_state,
+        "verbose": 0,
+    }
+    for flag, dest, model, _ in _ARCHITECTURE_OPTIONS:
+        value = getattr(args, dest)
+        if value is None:
+            continue
+        if model is not None and model != args.model:
+            raise _UsageError(f"argument {flag}: applies to --model {model} only")
+        params[dest] = tuple(value) if isinstance(value, list) else value
+    if args.model == "transformer":
+        d_model, num_heads = params.get("d_model", 64), params.get("num_heads", 4)
+        if d_model % num_heads:
+            raise _UsageError(
+                f"argument --num-heads: {num_heads} heads do not divide --d-model {d_model}"
+            )
+    return params
+
+
+def _make_classifier(model, params):
+    from sktemporal import AttentionLSTMClassifier, TransformerClassifier
+
+    if model == "transformer":
+        return TransformerClassifier(**params)
+    return AttentionLSTMClassifier(**params)
+
+
+def _train(args, stdout, stderr):
+    from sklearn.base import clone
+
+    from sktemporal.evaluation import (
+        _write_temporary,
+        fit_direction_model,
+        minimum_rows,
+        pipeline_path,
+        walk_forward_evaluate,
+    )
+
+    started = time.perf_counter()
+    model_path = Path(args.model_path or DEFAULT_MODEL_PATHS[args.model])
+    if model_path.suffix != ".keras":
+        raise _UsageError(f"argument --model-path: must end in '.keras', got '{model_path}'")
+    report_path = Path(args.report) if args.report else Path(f"{model_path}.report.json")
+    for flag, path in (("--model-path", model_path), ("--report", report_path)):
+        if path.is_dir():
+            raise _UsageError(f"argument {flag}: '{path}' is a directory; give a file name")
+    params = _classifier_params(args)
+    settings = {
+        "sequence_length": args.sequence_length,
+        "horizon": args.horizon,
+        "threshold": args.threshold,
+    }
+    needed = minimum_rows(args.sequence_length, args.horizon, args.n_splits)
+    prices = _load_prices(
+        args.data_path,
+        needed,
+        f"a {args.n_splits}-fold walk-forward evaluation with --sequence-length "
+        f"{args.sequence_length} and --horizon {args.horizon}",
+    )
+    source = args.data_path or "bundled S&P 500"
+    print(
+        f"{source}: {len(prices)} rows, {prices.index[0]:%Y-%m-%d} to "
+        f"{prices.index[-1]:%Y-%m-%d}; {args.model}, {args.n_splits} folds, sequence length "
+        f"{args.sequence_length}, horizon {args.horizon}, threshold {args.threshold}",
+        file=stdout,
+    )
+    stdout.flush()
+
+    classifier = _make_classifier(args.model, params)
+    result = walk_forward_evaluate(
+        prices, classifier, n_splits=args.n_splits, refit=False, verbose=not args.quiet, **settings
+    )
+    print(result.format_table(), file=stdout)
+    stdout.flush()
+    if not args.quiet:
+        print(f"fitting the final model on {result.data['n_samples']} samples", file=stderr)
+    # Keras progress bars on a terminal; one line per epoch when the output goes to a file.
+    keras_verbose = 0 if args.quiet else 1 if stdout.isatty() else 2
+    final = clone(classifier).set_params(verbose=keras_verbose)
+    result.model = fit_direction_model(prices, final, **settings)
+
+    report = result.to_dict()
+    report["parameters"]["command_line"] = {
+        key: value for key, value in vars(args).items() if key not in ("run",)
+    }
+    report["data"]["source"] = str(source)
+    report["files"] = {
+        "model": str(model_path),
+        "pipeline": str(pipeline_path(model_path)),
+        "report": str(report_path),
+    }
+    report["elapsed_seconds"] = round(time.perf_counter() - started, 1)
+    # Report first, under a temporary name: a failure at any step leaves no file behind.
+    temporary_report = _write_temporary(report_path, json.dumps(report, indent=2, allow_nan=False))
+    try:
+        result.model.save(model_path)
+        os.replace(temporary_report, report_path)
+    finally:
+        Path(temporary_report).unlink(missing_ok=True)
+    print(
+        f"saved the model to {model_path} (+ {pipeline_path(model_path).name}) and the report "
+        f"to {report_path} in {report['elapsed_seconds']:.0f} s",
+        file=stdout,
+    )
+    return 0
+
+
+def _predict(args, stdout, stderr):
+    from sktemporal.evaluation import DirectionModel, _write_atomic
+    from sktemporal.features import TechnicalIndicators
+
+    model = DirectionModel.load(args.model_path)
+    needed = TechnicalIndicators.warmup_rows + model.sequence_length
+    prices = _load_prices(
+        args.data_path, needed, f"a prediction with sequence length {model.sequence_length}"
+    )
+    predictions = model.predict_proba_frame(prices)
+    text = predictions.to_csv(index_label="date", lineterminator="\n")
+    if args.output is None:
+        stdout.write(text)
+    else:
+        _write_atomic(args.output, text)
+        print(f"wrote {len(predictions)} predictions to {args.output}", file=stderr)
+    return 0
+
+
+# ---------------------------------------------------------------------------- entry point
+
+
+def _one_line(error):
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+@contextlib.contextmanager
+def _one_line_warnings(stderr):
+    """Show warnings as ``sktemporal: warning: ...`` lines, without source lines."""
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"{PROG}: warning: {_one_line(message)}", file=stderr)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
+
+
+def main(argv=None):
+    """Run the ``sktemporal`` command.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Arguments after the program name; ``None`` reads ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        Exit status: 0 on success, 2 on bad input (a one-line ``sktemporal: error: ...`` on
+        stderr, and no file written), 130 when interrupted.
+
+    Examples
+    --------
+    >>> from sktemporal.cli import main
+    >>> main(["train", "--epochs", "0"])
+    2
+    """
+    stdout, stderr = sys.stdout, sys.stderr
+    # Quiet TensorFlow's C++ start-up messages and its retracing notes between folds.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    try:
+        args = _build_parser().parse_args(argv)
+        with _one_line_warnings(stderr):
+            return args.run(args, stdout, stderr)
+    except SystemExit as exit_:  # --help and --version
+        return exit_.code if isinstance(exit_.code, int) else 0
+    except (_UsageError, ValueError, OSError) as error:
+        print(f"{PROG}: error: {_one_line(error)}", file=stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,313 @@
+"""Tests for the ``sktemporal`` command, run in-process through ``main``."""
+
+import contextlib
+import io
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sktemporal.cli import main
+from sktemporal.datasets import load_sp500
+from sktemporal.features import TechnicalIndicators
+
+N_ROWS, SEQUENCE_LENGTH, N_SPLITS = 300, 10, 2
+TINY = ["--epochs", "1", "--sequence-length", str(SEQUENCE_LENGTH), "--n-splits", str(N_SPLITS)]
+TINY_LSTM = [*TINY, "--lstm-units", "4", "--attention-units", "4", "--dense-units", "4"]
+N_PREDICTIONS = N_ROWS - TechnicalIndicators.warmup_rows - SEQUENCE_LENGTH + 1
+
+
+def run(argv):
+    """``main(argv)`` with its output captured: (exit status, stdout, stderr)."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        status = main(argv)
+    return status, stdout.getvalue(), stderr.getvalue()
+
+
+@pytest.fixture(scope="module")
+def prices_csv(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "prices.csv"
+    load_sp500().iloc[:N_ROWS].to_csv(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained(prices_csv, tmp_path_factory):
+    """One tiny ``sktemporal train`` run with progress output: (folder, status, out, err)."""
+    folder = tmp_path_factory.mktemp("trained")
+    argv = ["train", "--data-path", str(prices_csv), "--model-path", str(folder / "m.keras")]
+    return (folder, *run([*argv, *TINY_LSTM]))
+
+
+def assert_one_line_error(status, err, match):
+    lines = err.strip().splitlines()
+    assert status == 2
+    assert len(lines) == 1, err
+    assert lines[0].startswith("sktemporal: error: ")
+    assert match in lines[0]
+    assert "Traceback" not in err
+
+
+# ---------------------------------------------------------------------------- train
+
+
+def test_train_writes_model_pipeline_and_report(trained):
+    folder, status, out, err = trained
+
+    assert status == 0, err
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "m.keras",
+        "m.keras.pipeline.json",
+        "m.keras.report.json",
+    ]
+    report = json.loads((folder / "m.keras.report.json").read_text())
+    assert set(report["baseline_metrics"]) == {"majority", "persistence", "logistic_regression"}
+    for entry in [report["model_metrics"], *report["baseline_metrics"].values()]:
+        assert {"accuracy", "balanced_accuracy", "f1_macro", "log_loss", "folds"} <= set(entry)
+        assert len(entry["folds"]) == N_SPLITS
+    assert report["data"]["first_date"] == "1999-01-04"
+    assert report["data"]["n_rows"] == N_ROWS
+    assert report["parameters"]["command_line"]["epochs"] == 1
+    assert report["parameters"]["classifier_params"]["lstm_units"] == [4]
+    assert {
+        "python",
+        "sktemporal",
+        "keras",
+        "backend",
+        "tensorflow",
+        "scikit-learn",
+        "numpy",
+        "pandas",
+        "talib",
+    } <= set(report["versions"])
+    assert sum(report["class_shares"].values()) == pytest.approx(1.0)
+    assert report["files"]["model"] == str(folder / "m.keras")
+
+
+def test_train_prints_the_table_and_progress(trained):
+    _, _, out, err = trained
+
+    assert "mean ± std over 2 folds" in out
+    for name in ("model", "majority", "persistence", "logistic_regression"):
+        assert name in out
+    assert "balanced_accuracy" in out
+    assert "fold 1/2: " in err and "fold 2/2: " in err
+    assert "fitting the final model" in err
+
+
+def test_quiet_transformer_run(prices_csv, tmp_path):
+    model = tmp_path / "t.keras"
+    status, out, err = run(
+        [
+            "train",
+            "--data-path",
+            str(prices_csv),
+            "--model-path",
+            str(model),
+            "--model",
+            "transformer",
+            "--d-model",
+            "4",
+            "--num-heads",
+            "2",
+            "--num-layers",
+            "1",
+            "--ff-dim",
+            "4",
+            "--dense-units",
+            "4",
+            "--report",
+            str(tmp_path / "r.json"),
+            "--quiet",
+            *TINY,
+        ]
+    )
+
+    assert status == 0, err
+    assert "fold 1/2" not in err and "fold 1/2" not in out
+    assert "mean ± std" in out
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["parameters"]["classifier"] == "TransformerClassifier"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "r.json",
+        "t.keras",
+        "t.keras.pipeline.json",
+    ]
+
+
+def test_a_failed_save_leaves_no_file(prices_csv, tmp_path, monkeypatch):
+    from sktemporal.evaluation import DirectionModel
+
+    def fail(self, path):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(DirectionModel, "save", fail)
+    status, _, err = run(
+        [
+            "train",
+            "--data-path",
+            str(prices_csv),
+            "--model-path",
+            str(tmp_path / "m.keras"),
+            "--quiet",
+            *TINY_LSTM,
+        ]
+    )
+
+    assert_one_line_error(status, err, "No space left on device")
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------- predict
+
+
+def test_predict_writes_one_row_per_full_window(trained, prices_csv, tmp_path):
+    folder = trained[0]
+    output = tmp_path / "predictions.csv"
+
+    status, _, err = run(
+        [
+            "predict",
+            "--model-path",
+            str(folder / "m.keras"),
+            "--data-path",
+            str(prices_csv),
+            "--output",
+            str(output),
+        ]
+    )
+
+    assert status == 0, err
+    frame = pd.read_csv(output, index_col="date", parse_dates=True)
+    assert frame.columns.tolist() == ["predicted_class", "proba_-1", "proba_0", "proba_1"]
+    assert len(frame) == N_PREDICTIONS
+    prices = pd.read_csv(prices_csv, index_col=0, parse_dates=True)
+    pd.testing.assert_index_equal(frame.index, prices.index[-N_PREDICTIONS:], check_names=False)
+    proba = frame.iloc[:, 1:].to_numpy()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-6)
+    np.testing.assert_array_equal(frame["predicted_class"], np.array([-1, 0, 1])[proba.argmax(1)])
+
+
+def test_predict_to_stdout(trained, prices_csv, capsys):
+    status = main(
+        ["predict", "--model-path", str(trained[0] / "m.keras"), "--data-path", str(prices_csv)]
+    )
+
+    out = capsys.readouterr().out
+    assert status == 0
+    assert out.startswith("date,predicted_class,proba_-1,proba_0,proba_1\n")
+    assert len(out.strip().splitlines()) == N_PREDICTIONS + 1
+
+
+def test_predict_without_the_pipeline_file_fails_in_one_line(trained, tmp_path, capsys):
+    shutil.copy(trained[0] / "m.keras", tmp_path / "m.keras")
+    status = main(
+        [
+            "predict",
+            "--model-path",
+            str(tmp_path / "m.keras"),
+            "--output",
+            str(tmp_path / "out.csv"),
+        ]
+    )
+
+    assert_one_line_error(status, capsys.readouterr().err, "no preprocessing file")
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_predict_with_too_few_rows_fails_in_one_line(trained, prices_csv, tmp_path, capsys):
+    short = tmp_path / "short.csv"
+    pd.read_csv(prices_csv).iloc[:50].to_csv(short, index=False)
+    status = main(
+        [
+            "predict",
+            "--model-path",
+            str(trained[0] / "m.keras"),
+            "--data-path",
+            str(short),
+            "--output",
+            str(tmp_path / "out.csv"),
+        ]
+    )
+
+    assert_one_line_error(status, capsys.readouterr().err, "needs at least 59 rows, got 50")
+    assert not (tmp_path / "out.csv").exists()
+
+
+# ---------------------------------------------------------------------------- bad input
+
+
+def write_csv(folder, edit):
+    frame = load_sp500().iloc[:N_ROWS].reset_index()
+    frame = edit(frame)
+    path = folder / "bad.csv"
+    if isinstance(frame, str):
+        path.write_text(frame)
+    else:
+        frame.to_csv(path, index=False)
+    return path
+
+
+def _set(frame, row, column, value):
+    frame = frame.astype({column: object})
+    frame.loc[row, column] = value
+    return frame
+
+
+BAD_CSVS = {
+    "missing column": (lambda f: f.drop(columns="volume"), "missing column(s) 'volume'"),
+    "non-numeric": (lambda f: _set(f, 100, "close", "n/a?"), "non-numeric value 'n/a?'"),
+    "bad date": (lambda f: _set(f, 5, "date", "yesterday"), "cannot parse date 'yesterday'"),
+    "negative price": (lambda f: _set(f, 7, "low", -1.0), "non-positive price -1.0"),
+    "empty": (lambda f: "", "is empty"),
+    "too few rows": (lambda f: f.iloc[:60], "the job needs at least 64 rows, got 60"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_CSVS)
+def test_bad_csv_fails_in_one_line_and_writes_nothing(case, tmp_path, capsys):
+    edit, message = BAD_CSVS[case]
+    data = write_csv(tmp_path, edit)
+    models = tmp_path / "models"
+
+    status = main(
+        ["train", "--data-path", str(data), "--model-path", str(models / "m.keras"), *TINY_LSTM]
+    )
+
+    assert_one_line_error(status, capsys.readouterr().err, message)
+    assert not models.exists()
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--data-path", "no/such/file.csv"], "OHLCV file not found"),
+        (["--epochs", "-3"], "argument --epochs: must be an integer >= 1, got -3"),
+        (["--epochs", "ten"], "argument --epochs: expected an integer, got 'ten'"),
+        (["--threshold", "-0.1"], "argument --threshold: must be a finite number >= 0"),
+        (["--n-splits", "1"], "argument --n-splits: must be an integer >= 2"),
+        (["--model", "gru"], "argument --model: invalid choice: 'gru'"),
+        (["--d-model", "8"], "argument --d-model: applies to --model transformer only"),
+        (["--model", "transformer", "--d-model", "6"], "4 heads do not divide --d-model 6"),
+        (["--model-path", "model.h5"], "argument --model-path: must end in '.keras'"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
+def test_bad_arguments_fail_in_one_line(arguments, message, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    status = main(["train", *TINY, *arguments])
+
+    assert_one_line_error(status, capsys.readouterr().err, message)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_command_and_help(capsys):
+    assert main([]) == 2
+    assert capsys.readouterr().err.startswith("sktemporal: error: ")
+    assert main(["--help"]) == 0
+    assert "{train,predict}" in capsys.readouterr().out
+    assert main(["predict", "--help"]) == 0
+    assert "--output" in capsys.readouterr().out
