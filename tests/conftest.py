@@ -28,10 +28,21 @@ def classifier(request):
     return tiny_classifiers()[["lstm", "transformer"].index(request.param)]
 
 
-@pytest.fixture
-def windows():
-    """60 windows of 6 time steps x 2 features; the label is the sign pattern of the last step."""
+def _windows():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 6, 2))
     y = np.where(X[:, -1, 0] > 0.5, 1, np.where(X[:, -1, 0] < -0.5, -1, 0))
     return X, y
+
+
+@pytest.fixture
+def windows():
+    """60 windows of 6 time steps x 2 features; labels -1/0/1 from the last step."""
+    return _windows()
+
+
+@pytest.fixture(scope="session", params=["lstm", "transformer"])
+def fitted_classifier(request):
+    """A tiny classifier fitted once on ``windows`` and shared: tests must not modify it."""
+    classifier = tiny_classifiers()[["lstm", "transformer"].index(request.param)]
+    return classifier.fit(*_windows())

@@ -35,14 +35,14 @@ def test_fit_rejects(classifier, X, y, message, monkeypatch):
         classifier.fit(X, y)
 
 
-def test_prediction_rejects_changed_window_shape(classifier):
-    classifier.fit(good_X, good_y)
-    with pytest.raises(ValueError, match="windows of 5 time steps x 4 features.*fitted on 5 x 3"):
-        classifier.predict(np.ones((2, 5, 4)))
-    with pytest.raises(ValueError, match="windows of 6 time steps x 3 features"):
-        classifier.predict_proba(np.ones((2, 6, 3)))
+def test_prediction_rejects_changed_window_shape(fitted_classifier):
+    classifier = fitted_classifier
+    with pytest.raises(ValueError, match="windows of 6 time steps x 4 features.*fitted on 6 x 2"):
+        classifier.predict(np.ones((2, 6, 4)))
+    with pytest.raises(ValueError, match="windows of 5 time steps x 2 features"):
+        classifier.predict_proba(np.ones((2, 5, 2)))
     with pytest.raises(ValueError, match="NaN"):
-        classifier.predict(_with(np.nan))
+        classifier.predict(np.full((2, 6, 2), np.nan))
 
 
 def test_prediction_before_fit(classifier):

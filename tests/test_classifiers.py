@@ -1,4 +1,5 @@
 import pickle
+import warnings
 
 import joblib
 import keras
@@ -33,9 +34,9 @@ def test_any_labels_round_trip(classifier, windows, labels):
     assert 0.0 <= classifier.score(X, y_named) <= 1.0
 
 
-def test_fitted_attributes(classifier, windows):
-    X, y = windows
-    classifier.fit(X, y)
+def test_fitted_attributes(fitted_classifier, windows):
+    X, _ = windows
+    classifier = fitted_classifier
     assert classifier.n_timesteps_ == 6 and classifier.n_channels_ == 2
     assert classifier.n_features_in_ == 6
     assert isinstance(classifier.model_, keras.Model)
@@ -47,9 +48,9 @@ def test_fitted_attributes(classifier, windows):
     np.testing.assert_allclose(weights, classifier.get_attention_weights(X).mean(axis=0))
 
 
-def test_attention_per_window_sums_to_one(classifier, windows):
-    X, y = windows
-    per_window = classifier.fit(X, y).get_attention_weights(X[:7])
+def test_attention_per_window_sums_to_one(fitted_classifier, windows):
+    X, _ = windows
+    per_window = fitted_classifier.get_attention_weights(X[:7])
     assert per_window.shape == (7, 6)
     np.testing.assert_allclose(per_window.sum(axis=1), 1.0, rtol=1e-5)
 
@@ -77,8 +78,13 @@ def test_two_dimensional_input_is_univariate_sequences(classifier):
 
 def test_dataframe_input_keeps_feature_names(classifier):
     df = pd.DataFrame(np.random.default_rng(0).normal(size=(30, 4)), columns=list("abcd"))
-    classifier.fit(df, np.arange(30) % 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        classifier.fit(df, np.arange(30) % 2)
+        classifier.predict(df)
     assert list(classifier.feature_names_in_) == list("abcd")
+    with pytest.warns(UserWarning, match="feature names"):
+        classifier.predict(df.to_numpy())
 
 
 def test_validation_tail_is_the_end_of_the_data_in_time_order():
@@ -87,9 +93,9 @@ def test_validation_tail_is_the_end_of_the_data_in_time_order():
     X = np.zeros((50, 3, 1))
     y = np.array([0, 1] * 20 + [1] * 10)
     clf = AttentionLSTMClassifier(**{**TINY_LSTM, "epochs": 1}, validation_fraction=0.2)
-    train, validation = clf._split_validation_tail(X, y, None)
-    np.testing.assert_array_equal(train[1], y[:40])
-    np.testing.assert_array_equal(validation[1], y[40:])
+    train_rows, validation_rows = clf._split_validation_tail(np.arange(50))
+    np.testing.assert_array_equal(train_rows, np.arange(40))
+    np.testing.assert_array_equal(validation_rows, np.arange(40, 50))
     clf.fit(X, y)
     assert "val_loss" in clf.history_
 
@@ -170,9 +176,9 @@ def test_partial_fit_trains_one_epoch_at_a_time(windows):
         clf.partial_fit(X[:5], np.full(5, 7))
 
 
-def test_pickle_and_joblib_round_trips_are_bit_identical(classifier, windows, tmp_path):
-    X, y = windows
-    classifier.fit(X, y)
+def test_pickle_and_joblib_round_trips_are_bit_identical(fitted_classifier, windows, tmp_path):
+    X, _ = windows
+    classifier = fitted_classifier
     expected = classifier.predict_proba(X)
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(classifier)).predict_proba(X), expected)
     joblib.dump(classifier, tmp_path / "clf.joblib")

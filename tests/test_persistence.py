@@ -8,8 +8,8 @@ from sktemporal import AttentionLSTMClassifier, TransformerClassifier, load
 
 
 @pytest.fixture
-def fitted(classifier, windows):
-    return classifier.fit(*windows)
+def fitted(fitted_classifier):
+    return fitted_classifier
 
 
 def test_save_load_is_bit_identical(fitted, windows, tmp_path):

@@ -7,10 +7,11 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sktemporal import AttentionLSTMClassifier, SlidingWindowTransformer, TransformerClassifier
 
-# Small enough to keep the suite fast, trained enough (a high learning rate, 15 epochs) to pass
-# check_classifiers_train's accuracy bar honestly, without the `poor_score` tag.
+# Small enough to keep the suite fast (a fit costs about 2 s, mostly TensorFlow tracing the
+# training step, so epochs are cheap), trained enough to pass check_classifiers_train's accuracy
+# bar honestly, without the `poor_score` tag.
 _FAST_TRAINING = dict(
-    dense_units=8, epochs=15, batch_size=16, learning_rate=0.02, validation_fraction=0.0,
+    dense_units=8, epochs=20, batch_size=16, learning_rate=0.02, validation_fraction=0.0,
     patience=None, random_state=0,
 )
 ESTIMATORS = [
@@ -31,13 +32,24 @@ _STOCHASTIC_MINI_BATCHES = (
 )
 
 
+_FLOAT32_BATCH_POSITION = (
+    "The network computes in float32, and TensorFlow's oneDNN kernels for attention reduce in an "
+    "order that depends on where a row sits in the batch: a window can move in the last bit "
+    "(seen: 6e-8) when the rows are permuted. The check's rtol=1e-7 is below float32's "
+    "resolution (1.2e-7), so it fails or passes by chance; the subset check (atol=1e-7) passes."
+)
+
+
 def _expected_failed_checks(estimator):
     if isinstance(estimator, SlidingWindowTransformer):
         return {
             "check_methods_sample_order_invariance": _ROW_ORDER_MATTERS,
             "check_methods_subset_invariance": _ROW_ORDER_MATTERS,
         }
-    return {"check_sample_weight_equivalence_on_dense_data": _STOCHASTIC_MINI_BATCHES}
+    expected = {"check_sample_weight_equivalence_on_dense_data": _STOCHASTIC_MINI_BATCHES}
+    if isinstance(estimator, TransformerClassifier):
+        expected["check_methods_sample_order_invariance"] = _FLOAT32_BATCH_POSITION
+    return expected
 
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)

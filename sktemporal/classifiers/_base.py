@@ -28,6 +28,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from sktemporal.classifiers._batches import WindowBatches
 from sktemporal.networks import ATTENTION_LAYER_PREFIX
 
 __all__ = ["BaseDeepClassifier"]
@@ -150,7 +151,6 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     _build_keras_model = BaseWrapper._build_keras_model
     _initialize_callbacks = BaseWrapper._initialize_callbacks
     _fit_keras_model = BaseWrapper._fit_keras_model
-    _validate_sample_weight = staticmethod(BaseWrapper._validate_sample_weight)
     current_epoch = BaseWrapper.current_epoch
 
     def _build_network(self):
@@ -179,19 +179,18 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
             The fitted classifier.
         """
         X, y = self._initialize(X, y)
-        weights = self._training_weights(X, y, sample_weight)
-        if weights is not None:
-            X, y, weights = self._validate_sample_weight(X, y, weights)
-        train, validation = self._split_validation_tail(X, y, weights)
+        weights, rows = self._training_weights(X, y, sample_weight)
+        train_rows, validation_rows = self._split_validation_tail(rows)
         callbacks = []
-        if validation is not None and self.patience is not None:
+        if len(validation_rows) and self.patience is not None:
             callbacks.append(
                 keras.callbacks.EarlyStopping(
                     monitor="val_loss", patience=self.patience, restore_best_weights=True
                 )
             )
-        self._train(*train, epochs=self.epochs, validation_data=validation, callbacks=callbacks)
-        self.attention_weights_ = self.get_attention_weights(X).mean(axis=0)
+        self._train(X, y, weights, train_rows, validation_rows, epochs=self.epochs,
+                    callbacks=callbacks)
+        self.attention_weights_ = self._attention_maps(X)[-1].mean(axis=(0, 1, 2))
         return self
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -222,11 +221,9 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         else:
             X, y = self._validate_inputs(X, y, reset=False)
             y = self._encode_labels(y)
-        weights = self._training_weights(X, y, sample_weight)
-        if weights is not None:
-            X, y, weights = self._validate_sample_weight(X, y, weights)
-        self._train(X, y, weights, epochs=1, initial_epoch=self.current_epoch)
-        self.attention_weights_ = self.get_attention_weights(X).mean(axis=0)
+        weights, rows = self._training_weights(X, y, sample_weight)
+        self._train(X, y, weights, rows, epochs=1, initial_epoch=self.current_epoch)
+        self.attention_weights_ = self._attention_maps(X)[-1].mean(axis=(0, 1, 2))
         return self
 
     def _initialize(self, X, y, classes=None):
@@ -265,43 +262,50 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         return np.searchsorted(self.classes_, y)
 
     def _training_weights(self, X, y, sample_weight):
-        """Sample weights times class weights, or None when neither is set."""
+        """Sample weights times class weights (None when neither is set), and the rows to train on.
+
+        Rows of weight 0 are left out, so a zero weight is exactly the same as removing the row.
+        """
+        rows = np.arange(len(X))
         if sample_weight is None and self.class_weight is None:
-            return None
+            return None, rows
         weights = _check_sample_weight(sample_weight, X, dtype=np.float32)
         if self.class_weight is not None:
             class_weight = self.class_weight
             if isinstance(class_weight, dict):
                 class_weight = {np.searchsorted(self.classes_, k): w for k, w in class_weight.items()}
             weights = weights * compute_sample_weight(class_weight, y).astype(np.float32)
-        return weights
+        if not weights.any():
+            raise ValueError("Every sample weight is 0: there is nothing to train on.")
+        return weights, np.flatnonzero(weights)
 
-    def _split_validation_tail(self, X, y, weights):
-        """Hold out the last ``validation_fraction`` of the windows, in time order."""
-        n_validation = int(len(X) * self.validation_fraction)
-        if n_validation == 0:
-            return (X, y, weights), None
-        cut = len(X) - n_validation
+    def _split_validation_tail(self, rows):
+        """Hold out the last ``validation_fraction`` of the rows, in time order."""
+        cut = len(rows) - int(len(rows) * self.validation_fraction)
+        return rows[:cut], rows[cut:]
 
-        def part(rows):
-            return X[rows], y[rows], None if weights is None else weights[rows]
-
-        return part(slice(None, cut)), part(slice(cut, None))
-
-    def _train(self, X, y, sample_weight, *, epochs, initial_epoch=0, validation_data=None,
+    def _train(self, X, y, weights, rows, validation_rows=(), *, epochs, initial_epoch=0,
                callbacks=()):
+        """Run ``Model.fit`` through scikeras on batches cut from ``X`` one at a time."""
+        seed = self._random_state
+        batches = WindowBatches(X, y, weights, rows, batch_size=self.batch_size, shuffle=True,
+                                seed=seed)
+        validation = None
+        if len(validation_rows):
+            validation = WindowBatches(X, y, weights, validation_rows, batch_size=self.batch_size)
         fit_callbacks = self._fit_callbacks
         self._fit_callbacks = [*fit_callbacks, *callbacks]
         try:
-            with _seeded(self._random_state):
+            with _seeded(seed):
                 self._fit_keras_model(
-                    X,
-                    y,
-                    sample_weight=sample_weight,
+                    batches,
+                    None,
+                    sample_weight=None,
                     warm_start=initial_epoch > 0,
                     epochs=epochs,
                     initial_epoch=initial_epoch,
-                    validation_data=validation_data,
+                    validation_data=validation,
+                    batch_size=None,  # the batches are cut by WindowBatches
                 )
         finally:
             self._fit_callbacks = fit_callbacks
@@ -344,7 +348,11 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ input validation
 
     def _validate_inputs(self, X, y="no_validation", *, reset):
-        """Check ``X`` (and ``y``) and return windows of shape (n, timesteps, n_features)."""
+        """Check ``X`` (and ``y``) and return windows of shape (n, timesteps, n_features).
+
+        A float array, such as the strided view from SlidingWindowTransformer, is returned
+        without a copy; batches are cast to the Keras float type one at a time.
+        """
         shape = np.shape(X) if hasattr(X, "shape") or isinstance(X, list) else None
         if shape is not None and len(shape) > 3:
             raise ValueError(
@@ -362,7 +370,6 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
             self.n_timesteps_, self.n_channels_ = X.shape[1:]
         else:
             self._check_window_shape(X.shape)
-        X = X.astype(keras.backend.floatx(), copy=False)
         return X, y
 
     def _check_window_shape(self, shape):
@@ -418,7 +425,8 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         """
         chunks = []
         for start in range(0, len(X), _PREDICTION_CHUNK_ROWS):
-            outputs = model.predict_on_batch(X[start : start + _PREDICTION_CHUNK_ROWS])
+            chunk = X[start : start + _PREDICTION_CHUNK_ROWS].astype(keras.backend.floatx())
+            outputs = model.predict_on_batch(chunk)
             outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
             chunks.append([np.asarray(output, dtype=np.float64) for output in outputs])
         return [np.concatenate(parts) for parts in zip(*chunks, strict=True)]
@@ -442,6 +450,9 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X, _ = self._validate_inputs(X, reset=False)
+        return self._attention_maps(X)
+
+    def _attention_maps(self, X):
         maps = self._forward(self._get_attention_model(), X)
         return [m.reshape(len(X), 1, 1, -1) if m.ndim == 2 else m for m in maps]
 

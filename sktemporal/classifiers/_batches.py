@@ -1,0 +1,61 @@
+"""Mini-batches cut from windows one batch at a time, for Keras."""
+
+import math
+
+import keras
+import numpy as np
+
+__all__ = ["WindowBatches"]
+
+
+class WindowBatches(keras.utils.PyDataset):
+    """Batches of windows gathered by row index and cast to the Keras float type per batch.
+
+    Windows from :class:`~sktemporal.SlidingWindowTransformer` are a strided view: the
+    ``rows × sequence_length × features`` tensor never exists in memory. Handing such a view to
+    ``Model.fit`` would convert it whole; this dataset copies only the windows of the batch being
+    served, so memory stays at the size of the table plus one batch.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, timesteps, n_features)
+        Windows, possibly a non-contiguous view of any float dtype.
+    y : ndarray of shape (n_samples,) or None
+        Encoded labels; ``None`` for prediction.
+    sample_weight : ndarray of shape (n_samples,) or None
+        Weight of each window.
+    rows : ndarray of int or None
+        The rows of ``X`` to serve, in order; all rows when None.
+    batch_size : int
+        Windows per batch; the last batch may be smaller.
+    shuffle : bool
+        Serve the rows in a new random order each epoch.
+    seed : int or None
+        Seed of the shuffling.
+    """
+
+    def __init__(self, X, y, sample_weight=None, rows=None, *, batch_size, shuffle=False,
+                 seed=None):
+        super().__init__()
+        self.X, self.y, self.sample_weight = X, y, sample_weight
+        self.rows = np.arange(len(X)) if rows is None else np.asarray(rows)
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self._rng = np.random.default_rng(seed)
+        self._order = self._rng.permutation(self.rows) if shuffle else self.rows
+
+    def __len__(self):
+        return math.ceil(len(self.rows) / self.batch_size)
+
+    def __getitem__(self, index):
+        rows = self._order[index * self.batch_size : (index + 1) * self.batch_size]
+        batch = (self.X[rows].astype(keras.backend.floatx(), copy=False),)
+        if self.y is not None:
+            batch += (self.y[rows],)
+        if self.sample_weight is not None:
+            batch += (self.sample_weight[rows],)
+        return batch
+
+    def on_epoch_end(self):
+        if self.shuffle:
+            self._order = self._rng.permutation(self.rows)
