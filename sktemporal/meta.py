@@ -67,15 +67,16 @@ class ConfidenceThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         Classifier with ``fit`` and ``predict_proba``. It is cloned, never modified.
     threshold : float in [0, 1], default=0.65
         Smallest top-class probability at which the prediction is acted on (``>=``).
-    abstain_label : int, float, str or None, default=None
-        Label predicted where the top probability is below ``threshold``.
+    abstain_label : int, float, str or None, default=0
+        Label predicted where the top probability is below ``threshold``. The default suits
+        market-direction labels ``{-1, 0, 1}``: below the threshold, stay flat.
 
+        - one of the classes, e.g. ``0`` for labels ``{-1, 0, 1}`` meaning down / flat / up.
         - ``None``: the most frequent class of the ``y`` passed to ``fit`` (unweighted counts;
           ties go to the first class in ``classes_``). Abstaining then falls back to the
           prediction that needs no information about the row, as a
           :class:`~sklearn.dummy.DummyClassifier` with ``strategy="most_frequent"`` would
-          make. This default is a valid label whatever the label set.
-        - one of the classes, e.g. ``0`` for labels ``{-1, 0, 1}`` meaning down / flat / up.
+          make. It is a valid label whatever the label set (strings included).
         - a value that is not a class, e.g. ``0`` for labels ``{-1, 1}``. ``predict`` then
           returns a label that is not in ``classes_``; that is the point (``0`` = no trade),
           but estimators and metrics downstream must expect it, and ``score`` counts every
@@ -137,7 +138,7 @@ class ConfidenceThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         "abstain_label": [Real, str, None],
     }
 
-    def __init__(self, estimator, *, threshold=0.65, abstain_label=None):
+    def __init__(self, estimator, *, threshold=0.65, abstain_label=0):
         self.estimator = estimator
         self.threshold = threshold
         self.abstain_label = abstain_label

@@ -37,7 +37,8 @@ ABSTENTION_XFAIL = (
 
 
 @parametrize_with_checks(
-    [ConfidenceThresholdClassifier(LogisticRegression())],
+    # abstain_label=None: the checks fit string labels too, which the default 0 cannot join.
+    [ConfidenceThresholdClassifier(LogisticRegression(), abstain_label=None)],
     expected_failed_checks=lambda estimator: {"check_classifiers_train": ABSTENTION_XFAIL},
     xfail_strict=True,
 )
@@ -97,20 +98,29 @@ def test_threshold_is_inclusive():
     y = np.array([0, 1, 2, 2, 2])
     row = PROBA[[1]]  # top probability exactly 0.65
     for threshold, expected in [(0.65, 1), (np.nextafter(0.65, 1.0), 2)]:
-        clf = ConfidenceThresholdClassifier(EchoProbaClassifier(), threshold=threshold)
+        clf = ConfidenceThresholdClassifier(
+            EchoProbaClassifier(), threshold=threshold, abstain_label=None
+        )
         assert clf.fit(PROBA, y).predict(row)[0] == expected
 
 
 def test_abstain_label_none_is_most_frequent_training_class():
     y = np.array(["down", "up", "up", "flat", "up"])
-    clf = ConfidenceThresholdClassifier(EchoProbaClassifier()).fit(PROBA, y)
+    clf = ConfidenceThresholdClassifier(EchoProbaClassifier(), abstain_label=None).fit(PROBA, y)
     assert clf.abstain_label_ == "up"
     assert_array_equal(clf.predict(PROBA), ["down", "flat", "up", "up", "up"])
 
 
+def test_default_abstains_flat():
+    y = np.array([-1, 0, 1, 1, 1])
+    clf = ConfidenceThresholdClassifier(EchoProbaClassifier()).fit(PROBA, y)
+    assert clf.abstain_label_ == 0
+    assert_array_equal(clf.predict(PROBA), [-1, 0, 0, 1, 0])
+
+
 def test_abstain_label_none_breaks_ties_by_first_class():
     y = np.array([2, 2, 1, 1, 0])
-    clf = ConfidenceThresholdClassifier(EchoProbaClassifier()).fit(PROBA, y)
+    clf = ConfidenceThresholdClassifier(EchoProbaClassifier(), abstain_label=None).fit(PROBA, y)
     assert clf.abstain_label_ == 1
 
 
