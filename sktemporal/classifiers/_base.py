@@ -13,6 +13,7 @@ is the one to replace.
 """
 
 import contextlib
+import os
 import random
 import re
 from numbers import Integral, Real
@@ -97,6 +98,11 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         CPU.
     verbose : int
         Keras ``fit`` verbosity: 0 silent, 1 progress bar, 2 one line per epoch.
+    checkpoint_dir : str, os.PathLike or None
+        Folder where ``fit`` backs up the model and optimizer after every epoch (Keras
+        ``BackupAndRestore``). A ``fit`` that is interrupted resumes there at the next call with
+        the same folder, from the start of the epoch it was in; the backup is deleted when
+        training completes.
     """
 
     _parameter_constraints = {
@@ -112,10 +118,12 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         "callbacks": [list, None],
         "random_state": ["random_state"],
         "verbose": [Interval(Integral, 0, 2, closed="both")],
+        "checkpoint_dir": [str, os.PathLike, None],
     }
 
-    # Parameters that scikeras' ``_fit_keras_model`` forwards from ``get_params`` to Model.fit.
-    _fit_kwargs = {"batch_size", "verbose"}
+    # Parameters that scikeras' ``_fit_keras_model`` forwards from ``get_params`` to Model.fit
+    # (batches are cut by WindowBatches, so batch_size is not one of them).
+    _fit_kwargs = {"verbose"}
 
     def __init__(
         self,
@@ -132,6 +140,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         callbacks,
         random_state,
         verbose,
+        checkpoint_dir,
     ):
         self.dense_units = dense_units
         self.dropout_rate = dropout_rate
@@ -145,6 +154,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
+        self.checkpoint_dir = checkpoint_dir
 
     # Keras plumbing borrowed from scikeras (see the module docstring). They read
     # ``_fit_kwargs``, ``_random_state``, ``_fit_callbacks``, ``model_`` and ``history_``.
@@ -182,6 +192,8 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         weights, rows = self._training_weights(X, y, sample_weight)
         train_rows, validation_rows = self._split_validation_tail(rows)
         callbacks = []
+        if self.checkpoint_dir is not None:
+            callbacks.append(keras.callbacks.BackupAndRestore(os.fspath(self.checkpoint_dir)))
         if len(validation_rows) and self.patience is not None:
             callbacks.append(
                 keras.callbacks.EarlyStopping(
@@ -305,7 +317,6 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                     epochs=epochs,
                     initial_epoch=initial_epoch,
                     validation_data=validation,
-                    batch_size=None,  # the batches are cut by WindowBatches
                 )
         finally:
             self._fit_callbacks = fit_callbacks

@@ -56,6 +56,9 @@ class AttentionLSTMClassifier(BaseDeepClassifier):
         Seed for initialisation, dropout and shuffling; an int makes ``fit`` repeatable on CPU.
     verbose : int, default=0
         0 silent, 1 Keras progress bar, 2 one line per epoch.
+    checkpoint_dir : str, os.PathLike or None, default=None
+        Folder for a backup of the model after every epoch; an interrupted ``fit`` resumes from
+        it when called again with the same folder.
 
     Attributes
     ----------
@@ -123,6 +126,7 @@ class AttentionLSTMClassifier(BaseDeepClassifier):
         callbacks=None,
         random_state=None,
         verbose=0,
+        checkpoint_dir=None,
     ):
         super().__init__(
             dense_units=dense_units,
@@ -137,6 +141,7 @@ class AttentionLSTMClassifier(BaseDeepClassifier):
             callbacks=callbacks,
             random_state=random_state,
             verbose=verbose,
+            checkpoint_dir=checkpoint_dir,
         )
         self.lstm_units = lstm_units
         self.attention_units = attention_units

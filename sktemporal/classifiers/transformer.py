@@ -56,6 +56,9 @@ class TransformerClassifier(BaseDeepClassifier):
         Seed for initialisation, dropout and shuffling; an int makes ``fit`` repeatable on CPU.
     verbose : int, default=0
         0 silent, 1 Keras progress bar, 2 one line per epoch.
+    checkpoint_dir : str, os.PathLike or None, default=None
+        Folder for a backup of the model after every epoch; an interrupted ``fit`` resumes from
+        it when called again with the same folder.
 
     Attributes
     ----------
@@ -126,6 +129,7 @@ class TransformerClassifier(BaseDeepClassifier):
         callbacks=None,
         random_state=None,
         verbose=0,
+        checkpoint_dir=None,
     ):
         super().__init__(
             dense_units=dense_units,
@@ -140,6 +144,7 @@ class TransformerClassifier(BaseDeepClassifier):
             callbacks=callbacks,
             random_state=random_state,
             verbose=verbose,
+            checkpoint_dir=checkpoint_dir,
         )
         self.d_model = d_model
         self.num_heads = num_heads
