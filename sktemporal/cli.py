@@ -1,18 +1,22 @@
-"""The ``sktemporal`` command: ``train`` and ``predict`` a market-direction classifier.
+"""The ``sktemporal`` command: ``train``, ``predict``, ``backtest`` and ``report``.
 
 ``sktemporal train`` runs the walk-forward evaluation of :mod:`sktemporal.evaluation` on daily
 OHLCV prices, prints the per-fold and mean ± std scores of the model and three baselines,
-refits the model on all labelled rows and writes the model file, its preprocessing file and a
-JSON report. ``sktemporal predict`` reads them back and writes class probabilities for every
-row with a full window.
+refits the model on all labelled rows and writes the model file, its preprocessing file, the
+out-of-sample predictions of the walk-forward folds and a JSON report. ``sktemporal predict``
+reads the model back and writes class probabilities for every row with a full window.
+``sktemporal backtest`` backtests the confidence-gated out-of-sample predictions against
+buy-and-hold, and ``sktemporal report`` writes them up as a self-contained HTML page.
 
-This module parses arguments and prints; the work is done in :mod:`sktemporal.evaluation`.
-Bad input gives one ``sktemporal: error: ...`` line on stderr and exit status 2, and leaves
-no partly written file behind.
+This module parses arguments and prints; the work is done in :mod:`sktemporal.evaluation`,
+:mod:`sktemporal.direction_model` and :mod:`sktemporal.report`. Bad input gives one
+``sktemporal: error: ...`` line on stderr and exit status 2, and leaves no partly written
+file behind.
 """
 
 import argparse
 import contextlib
+import hashlib
 import json
 import logging
 import math
@@ -86,13 +90,25 @@ def _threshold(text):
     return value
 
 
+def _probability(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be a probability in [0, 1], got {text!r}")
+    return value
+
+
 def _build_parser():
     parser = _Parser(
         prog=PROG,
         description="Train and apply attention-based market-direction classifiers.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{train,predict}")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="{train,predict,backtest,report}"
+    )
 
     train = commands.add_parser(
         "train",
@@ -104,8 +120,9 @@ def _build_parser():
             "balanced accuracy, macro F1 and log loss per fold and their mean ± std, for the "
             "model and the majority-class, persistence and logistic-regression baselines. Then "
             "fits the model on all labelled rows and saves MODEL_PATH (.keras), "
-            "MODEL_PATH.pipeline.json (preprocessing, for `sktemporal predict`) and a JSON "
-            "report."
+            "MODEL_PATH.pipeline.json (preprocessing, for `sktemporal predict`), "
+            "MODEL_PATH.oos.csv (the out-of-sample class probabilities of every test row of "
+            "every fold, for `sktemporal backtest` and `sktemporal report`) and a JSON report."
         ),
     )
     _add_data_path(train)
@@ -198,7 +215,78 @@ def _build_parser():
     _add_data_path(predict)
     predict.add_argument("--output", help="CSV file to write (default: standard output)")
     predict.set_defaults(run=_predict)
+
+    backtest = commands.add_parser(
+        "backtest",
+        help="backtest the out-of-sample predictions of a trained model",
+        description=(
+            "Backtest the walk-forward out-of-sample predictions saved by `sktemporal train` "
+            "(never the final model's fit on all rows): at the close of each test day, take "
+            "the predicted class (long 1, short -1, flat 0) where its probability reaches "
+            "--threshold, else stay flat, and hold it to the next close. Prints coverage (the "
+            "share of days acted on), the accuracy on those days, and the metrics of the "
+            "strategy and of buy-and-hold over the same days."
+        ),
+    )
+    _add_saved_model_options(backtest)
+    backtest.set_defaults(run=_backtest)
+
+    report = commands.add_parser(
+        "report",
+        help="write an HTML report of a trained model",
+        description=(
+            "Write OUTPUT/index.html, a self-contained page (figures embedded, no external "
+            "files): the walk-forward scores of the model and the baselines, the training "
+            "history, attention over the time steps of the last windows of the prices, and, "
+            "from the out-of-sample predictions, the confusion matrix, the equity and "
+            "drawdown of the backtest against buy-and-hold and the coverage-accuracy curve. "
+            "Needs matplotlib."
+        ),
+    )
+    _add_saved_model_options(report)
+    report.add_argument("--output", required=True, help="folder to write index.html into")
+    report.add_argument(
+        "--train-report",
+        help="the JSON report of `sktemporal train` (default: MODEL_PATH.report.json)",
+    )
+    report.add_argument(
+        "--n-windows",
+        type=_integer(1),
+        default=60,
+        help="most recent windows whose attention is shown (default: %(default)s)",
+    )
+    report.set_defaults(run=_report)
     return parser
+
+
+def _add_saved_model_options(parser):
+    parser.add_argument(
+        "--model-path",
+        default=DEFAULT_MODEL_PATHS["attention-lstm"],
+        help="a model written by `sktemporal train`, with its .pipeline.json and .oos.csv "
+        "files next to it (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--data-path",
+        help="CSV file with the prices the model was trained on (default: the bundled S&P 500 "
+        "daily prices, when the model was trained on them)",
+    )
+    parser.add_argument(
+        "--threshold",
+        type=_probability,
+        default=0.65,
+        help="smallest probability of the predicted class that is acted on; below it the "
+        "position is flat (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--cost-bps",
+        type=_threshold,
+        default=0.0,
+        help="cost of trading one unit of position, in basis points (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--long-only", action="store_true", help="stay flat instead of going short"
+    )
 
 
 def _add_data_path(parser):
@@ -268,19 +356,20 @@ def _make_classifier(model, params):
 def _train(args, stdout, stderr):
     from sklearn.base import clone
 
-    from sktemporal.evaluation import (
-        _write_temporary,
-        fit_direction_model,
-        minimum_rows,
-        pipeline_path,
-        walk_forward_evaluate,
-    )
+    from sktemporal._atomic import write_temporary
+    from sktemporal.direction_model import fit_direction_model, oos_predictions_path, pipeline_path
+    from sktemporal.direction_model import report_path as default_report_path
+    from sktemporal.evaluation import minimum_rows, walk_forward_evaluate
+    from sktemporal.report import BUNDLED_SOURCE
 
     started = time.perf_counter()
     model_path = Path(args.model_path or DEFAULT_MODEL_PATHS[args.model])
     if model_path.suffix != ".keras":
         raise _UsageError(f"argument --model-path: must end in '.keras', got '{model_path}'")
-    report_path = Path(args.report) if args.report else Path(f"{model_path}.report.json")
+    report_path = Path(args.report) if args.report else default_report_path(model_path)
+    oos_path = oos_predictions_path(model_path)
+    if report_path.resolve() in (oos_path.resolve(), pipeline_path(model_path).resolve()):
+        raise _UsageError(f"argument --report: '{report_path}' is a file the model needs")
     for flag, path in (("--model-path", model_path), ("--report", report_path)):
         if path.is_dir():
             raise _UsageError(f"argument {flag}: '{path}' is a directory; give a file name")
@@ -297,7 +386,7 @@ def _train(args, stdout, stderr):
         f"a {args.n_splits}-fold walk-forward evaluation with --sequence-length "
         f"{args.sequence_length} and --horizon {args.horizon}",
     )
-    source = args.data_path or "bundled S&P 500"
+    source = args.data_path or BUNDLED_SOURCE
     print(
         f"{source}: {len(prices)} rows, {prices.index[0]:%Y-%m-%d} to "
         f"{prices.index[-1]:%Y-%m-%d}; {args.model}, {args.n_splits} folds, sequence length "
@@ -318,6 +407,13 @@ def _train(args, stdout, stderr):
     keras_verbose = 0 if args.quiet else 1 if stdout.isatty() else 2
     final = clone(classifier).set_params(verbose=keras_verbose)
     result.model = fit_direction_model(prices, final, **settings)
+    oos_csv = result.predictions_csv()
+    result.model.trained_on["data_source"] = str(source)
+    result.model.out_of_sample = {
+        "file": oos_path.name,
+        "sha256": hashlib.sha256(oos_csv.encode("utf-8")).hexdigest(),
+        **{key: value for key, value in result.out_of_sample().items() if key != "columns"},
+    }
 
     report = result.to_dict()
     report["parameters"]["command_line"] = {
@@ -327,18 +423,27 @@ def _train(args, stdout, stderr):
     report["files"] = {
         "model": str(model_path),
         "pipeline": str(pipeline_path(model_path)),
+        "oos_predictions": str(oos_path),
         "report": str(report_path),
     }
     report["elapsed_seconds"] = round(time.perf_counter() - started, 1)
-    # Report first, under a temporary name: a failure at any step leaves no file behind.
-    temporary_report = _write_temporary(report_path, json.dumps(report, indent=2, allow_nan=False))
+    # The report and the predictions first, under temporary names: a failure at any step
+    # leaves no file behind.
+    temporaries = []
     try:
+        temporaries.append(
+            write_temporary(report_path, json.dumps(report, indent=2, allow_nan=False))
+        )
+        temporaries.append(write_temporary(oos_path, oos_csv))
         result.model.save(model_path)
-        os.replace(temporary_report, report_path)
+        for temporary, path in zip(temporaries, (report_path, oos_path), strict=True):
+            os.replace(temporary, path)
     finally:
-        Path(temporary_report).unlink(missing_ok=True)
+        for temporary in temporaries:
+            Path(temporary).unlink(missing_ok=True)
     print(
-        f"saved the model to {model_path} (+ {pipeline_path(model_path).name}) and the report "
+        f"saved the model to {model_path} (+ {pipeline_path(model_path).name}, "
+        f"{oos_path.name}: {len(result.predictions)} out-of-sample predictions) and the report "
         f"to {report_path} in {report['elapsed_seconds']:.0f} s",
         file=stdout,
     )
@@ -346,7 +451,8 @@ def _train(args, stdout, stderr):
 
 
 def _predict(args, stdout, stderr):
-    from sktemporal.evaluation import DirectionModel, _write_atomic
+    from sktemporal._atomic import write_atomic
+    from sktemporal.direction_model import DirectionModel
     from sktemporal.features import TechnicalIndicators
 
     model = DirectionModel.load(args.model_path)
@@ -359,8 +465,56 @@ def _predict(args, stdout, stderr):
     if args.output is None:
         stdout.write(text)
     else:
-        _write_atomic(args.output, text)
+        write_atomic(args.output, text)
         print(f"wrote {len(predictions)} predictions to {args.output}", file=stderr)
+    return 0
+
+
+def _saved_prices(data_path):
+    """The prices of ``--data-path``, or ``None`` for the bundled ones the model was trained on."""
+    if data_path is None:
+        return None
+    from sktemporal.datasets import load_ohlcv_csv
+
+    return load_ohlcv_csv(data_path, min_rows=2)
+
+
+def _backtest(args, stdout, stderr):
+    from sktemporal.report import backtest_model
+
+    result = backtest_model(
+        args.model_path,
+        _saved_prices(args.data_path),
+        threshold=args.threshold,
+        cost_bps=args.cost_bps,
+        long_only=args.long_only,
+    )
+    print(f"{args.model_path}: walk-forward out-of-sample predictions only", file=stdout)
+    print(result.format_table(), file=stdout)
+    return 0
+
+
+def _report(args, stdout, stderr):
+    output = Path(args.output)
+    if output.exists() and not output.is_dir():
+        raise _UsageError(f"argument --output: '{output}' is a file; give a folder")
+    from sktemporal.report import build_report
+
+    try:
+        page = build_report(
+            args.model_path,
+            output,
+            data=_saved_prices(args.data_path),
+            threshold=args.threshold,
+            cost_bps=args.cost_bps,
+            long_only=args.long_only,
+            n_windows=args.n_windows,
+            train_report=args.train_report,
+        )
+    except ImportError as error:  # matplotlib missing: say how to install it, in one line
+        raise _UsageError(str(error)) from None
+    size = page.stat().st_size
+    print(f"wrote {page} ({size / 1024:.0f} KiB, figures embedded)", file=stdout)
     return 0
 
 

@@ -5,26 +5,23 @@ The procedure behind ``sktemporal train``, as library functions:
 - :func:`prepare_dataset` turns OHLCV prices into causal features and the direction labels
   they can be trained on;
 - :func:`walk_forward_evaluate` scores a classifier fold by fold through time, next to the
-  majority-class, persistence and logistic-regression baselines, then refits it on all
-  labelled rows;
-- :class:`DirectionModel` is that final model with everything needed to predict from raw
-  prices later (indicators, scaler, window length), saved as the classifier's ``.keras``
-  file plus a small JSON file, never a pickle.
+  majority-class, persistence and logistic-regression baselines, keeps the model's
+  out-of-sample class probabilities of every test row, then refits it on all labelled rows.
+
+The refitted model, :class:`~sktemporal.direction_model.DirectionModel`, and its file format
+live in :mod:`sktemporal.direction_model`; ``DirectionModel``, ``fit_direction_model`` and
+``pipeline_path`` can still be imported from here.
 """
 
-import hashlib
-import json
-import os
 import platform
 import sys
-import tempfile
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata as importlib_metadata
 from numbers import Integral, Real
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -39,16 +36,16 @@ from sktemporal.features import TechnicalIndicators
 from sktemporal.labels import make_direction_labels
 from sktemporal.windowing import SlidingWindowTransformer
 
+if TYPE_CHECKING:
+    from sktemporal.direction_model import DirectionModel
+
 __all__ = [
     "BASELINES",
     "METRICS",
-    "DirectionModel",
     "FoldResult",
     "WalkForwardResult",
     "feature_table",
-    "fit_direction_model",
     "minimum_rows",
-    "pipeline_path",
     "prepare_dataset",
     "versions",
     "walk_forward_evaluate",
@@ -62,8 +59,17 @@ BASELINES = ("majority", "persistence", "logistic_regression")
 _PERSISTENCE_LOG_LOSS_NOTE = (
     "persistence predicts a class, not probabilities, so it has no log loss (NaN, null in JSON)"
 )
-_PIPELINE_FORMAT_VERSION = 1
-_PIPELINE_SUFFIX = ".pipeline.json"
+# Names that moved to sktemporal.direction_model, still importable from here. They are looked
+# up on first use: that module imports this one.
+_MOVED = ("DirectionModel", "fit_direction_model", "pipeline_path")
+
+
+def __getattr__(name):
+    if name in _MOVED:
+        from sktemporal import direction_model
+
+        return getattr(direction_model, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ---------------------------------------------------------------------------- data
@@ -321,6 +327,13 @@ class WalkForwardResult:
         samples (rows with a full window and a label).
     parameters : dict
         Settings of the evaluation and the classifier's name and parameters.
+    predictions : pandas.DataFrame
+        The model's out-of-sample predictions: one row per test sample of every fold, and
+        only those (never a training sample), in time order, each date once. Indexed by the
+        sample's date (index name ``date``), with columns ``fold`` (from 1), ``y_true``,
+        ``predicted_class`` (the most probable class) and one ``proba_<class>`` column per
+        class of ``classes`` (e.g. ``proba_-1, proba_0, proba_1``), the probabilities of the
+        model fitted on that fold's training samples.
     model : DirectionModel or None
         The classifier refitted on all labelled rows, ready to predict; ``None`` when
         ``refit=False``.
@@ -331,6 +344,7 @@ class WalkForwardResult:
     class_shares: dict
     data: dict
     parameters: dict
+    predictions: pd.DataFrame
     model: "DirectionModel | None" = None
 
     #: Methods scored, the model first.
@@ -392,7 +406,8 @@ class WalkForwardResult:
         -------
         dict
             Top-level keys ``model_metrics``, ``baseline_metrics`` (by baseline name),
-            ``folds``, ``data``, ``class_shares``, ``parameters`` and ``versions``; plus
+            ``folds``, ``data``, ``out_of_sample`` (date range and size of
+            ``predictions``), ``class_shares``, ``parameters`` and ``versions``; plus
             ``final_model`` when the model was refitted. Serialisable with
             ``json.dumps(..., allow_nan=False)``.
         """
@@ -401,6 +416,7 @@ class WalkForwardResult:
             "baseline_metrics": {name: self.metrics(name) for name in BASELINES},
             "folds": [fold.to_dict() for fold in self.folds],
             "data": self.data,
+            "out_of_sample": self.out_of_sample(),
             "class_shares": self.class_shares,
             "parameters": self.parameters,
             "versions": versions(),
@@ -408,6 +424,34 @@ class WalkForwardResult:
         if self.model is not None:
             report["final_model"] = self.model.describe()
         return report
+
+    def out_of_sample(self):
+        """Size and date range of the out-of-sample predictions.
+
+        Returns
+        -------
+        dict
+            ``n_samples``, ``first_date``, ``last_date`` and ``columns`` of ``predictions``.
+        """
+        index = self.predictions.index
+        return {
+            "n_samples": len(index),
+            "first_date": _date(index[0]) if len(index) else None,
+            "last_date": _date(index[-1]) if len(index) else None,
+            "columns": list(self.predictions.columns),
+        }
+
+    def predictions_csv(self):
+        """The out-of-sample predictions as CSV text, the way ``sktemporal train`` saves them.
+
+        Returns
+        -------
+        str
+            A header ``date,fold,y_true,predicted_class,proba_...`` and one line per
+            prediction, with ``\n`` line ends; probabilities are written with enough digits
+            to be read back exactly.
+        """
+        return self.predictions.to_csv(index_label="date", lineterminator="\n")
 
     def format_table(self):
         """The per-fold and mean ± std scores as a plain-text table.
@@ -584,8 +628,8 @@ def walk_forward_evaluate(
     n_splits : int, default=5
         Walk-forward folds.
     refit : bool, default=True
-        Refit the classifier on all labelled rows afterwards (:func:`fit_direction_model`) and
-        return it as ``model``.
+        Refit the classifier on all labelled rows afterwards
+        (:func:`~sktemporal.direction_model.fit_direction_model`) and return it as ``model``.
     verbose : int, default=0
         0 silent; 1 or more prints one line per fold on stderr.
 
@@ -602,7 +646,7 @@ def walk_forward_evaluate(
     See Also
     --------
     prepare_dataset : The features and labels evaluated.
-    DirectionModel : The refitted model and its file format.
+    sktemporal.direction_model.DirectionModel : The refitted model and its file format.
 
     Examples
     --------
@@ -636,7 +680,7 @@ def walk_forward_evaluate(
         first_sample : first_sample + len(y_samples)
     ]
 
-    folds = []
+    folds, predictions = [], []
     splitter = TimeSeriesSplit(n_splits=n_splits, gap=horizon)
     for number, (train, test) in enumerate(splitter.split(y_samples), start=1):
         started = time.perf_counter()
@@ -653,6 +697,7 @@ def walk_forward_evaluate(
         fit_seconds = time.perf_counter() - fit_started
         proba = _aligned_proba(estimator.predict_proba(windows[test]), estimator.classes_, classes)
         scores = {"model": _scores(y_test, classes[proba.argmax(axis=1)], proba, classes)}
+        predictions.append(_prediction_frame(dates[test], number, y_test, proba, classes))
 
         majority = DummyClassifier(strategy="prior").fit(np.zeros((len(train), 1)), y_train)
         prior = _aligned_proba(
@@ -711,8 +756,11 @@ def walk_forward_evaluate(
             "classifier": type(classifier).__name__,
             "classifier_params": _json_params(classifier),
         },
+        predictions=pd.concat(predictions),
     )
     if refit:
+        from sktemporal.direction_model import _fit_final
+
         result.model = _fit_final(
             X,
             y,
@@ -722,6 +770,19 @@ def walk_forward_evaluate(
             threshold=threshold,
         )
     return result
+
+
+def _prediction_frame(dates, fold, y_true, proba, classes):
+    """One fold's out-of-sample rows: fold, true label, top class and probabilities."""
+    frame = pd.DataFrame(
+        proba,
+        index=pd.Index(dates, name="date"),
+        columns=[f"proba_{_json_key(c)}" for c in classes],
+    )
+    frame.insert(0, "predicted_class", classes[proba.argmax(axis=1)])
+    frame.insert(0, "y_true", y_true)
+    frame.insert(0, "fold", fold)
+    return frame
 
 
 def _check_classes(y_train, fold, first, last):
@@ -743,337 +804,3 @@ def _progress_line(fold, n_splits, seconds):
         f"{model['accuracy']:.4f} (majority {majority['accuracy']:.4f}), balanced accuracy "
         f"{model['balanced_accuracy']:.4f}{epochs}, {seconds:.0f} s"
     )
-
-
-# ---------------------------------------------------------------------------- final model
-
-
-def fit_direction_model(ohlcv, classifier, *, sequence_length=30, horizon=1, threshold=0.005):
-    """Fit a window classifier on all labelled rows of ``ohlcv``, ready to predict new prices.
-
-    The scaler is fitted on every labelled row's features; the classifier (fitted as given,
-    not cloned) on the windows of the rows that have ``sequence_length - 1`` rows before them.
-    Only the labels of rows ``t <= len(ohlcv) - 1 - horizon`` are used, each computed from
-    prices inside the table: nothing after the last price enters the model.
-
-    Parameters
-    ----------
-    ohlcv : pandas.DataFrame
-        Daily prices in time order with ``open``, ``high``, ``low``, ``close`` and ``volume``.
-    classifier : classifier
-        An unfitted window classifier, e.g. :class:`~sktemporal.AttentionLSTMClassifier`.
-    sequence_length : int, default=30
-        Rows per window.
-    horizon : int, default=1
-        Rows ahead the labels look.
-    threshold : float, default=0.005
-        Returns within ``[-threshold, threshold]`` are labelled flat (0).
-
-    Returns
-    -------
-    DirectionModel
-        The fitted classifier with its preprocessing.
-    """
-    _check_settings(sequence_length, horizon, threshold, 2)
-    _check_length(
-        ohlcv,
-        TechnicalIndicators.warmup_rows + sequence_length - 1 + horizon + 2,
-        f"training with sequence_length={sequence_length} and horizon={horizon}",
-    )
-    X, y = prepare_dataset(ohlcv, horizon=horizon, threshold=threshold)
-    return _fit_final(
-        X, y, classifier, sequence_length=sequence_length, horizon=horizon, threshold=threshold
-    )
-
-
-def _fit_final(X, y, classifier, *, sequence_length, horizon, threshold):
-    context = sequence_length - 1
-    scaler = StandardScaler().fit(X.to_numpy())
-    windows = _windows(scaler.transform(X.to_numpy()), sequence_length)
-    started = time.perf_counter()
-    classifier.fit(windows, y.to_numpy()[context:])
-    return DirectionModel(
-        classifier=classifier,
-        scaler=scaler,
-        sequence_length=sequence_length,
-        horizon=horizon,
-        threshold=threshold,
-        feature_names=list(X.columns),
-        trained_on={
-            "first_sample_date": _date(y.index[context]),
-            "last_sample_date": _date(y.index[-1]),
-            "n_samples": len(y) - context,
-            "fit_seconds": round(time.perf_counter() - started, 3),
-        },
-    )
-
-
-def _file_mode():
-    """Permissions of a newly created file under the current umask (``mkstemp`` gives 0o600)."""
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def _write_temporary(path, text):
-    """Write ``text`` to a new temporary file in the folder of ``path``; return its path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(temporary, _file_mode())
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return temporary
-
-
-def _write_atomic(path, text):
-    """Write ``text`` to ``path`` through a temporary file, so it is never half-written."""
-    temporary = _write_temporary(path, text)
-    try:
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def pipeline_path(model_path):
-    """Path of the JSON preprocessing file that goes with a model file.
-
-    Parameters
-    ----------
-    model_path : str or os.PathLike
-        The ``.keras`` model file.
-
-    Returns
-    -------
-    pathlib.Path
-        ``model_path`` with ``.pipeline.json`` appended.
-    """
-    return Path(f"{model_path}{_PIPELINE_SUFFIX}")
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-@dataclass
-class DirectionModel:
-    """A fitted direction classifier with everything needed to predict from raw prices.
-
-    Prediction rebuilds the same steps as training: technical indicators
-    (:func:`feature_table`), scaling with the training ``scaler``, windows of
-    ``sequence_length`` rows, then ``classifier.predict_proba``.
-
-    Attributes
-    ----------
-    classifier : classifier
-        The fitted window classifier.
-    scaler : sklearn.preprocessing.StandardScaler
-        Fitted on the features of all labelled training rows.
-    sequence_length : int
-        Rows per window.
-    horizon : int
-        Rows ahead the labels looked.
-    threshold : float
-        Flat band of the labels.
-    feature_names : list of str
-        The indicator columns, in order.
-    trained_on : dict
-        Date range and number of the training samples.
-
-    See Also
-    --------
-    fit_direction_model : Builds one.
-    """
-
-    classifier: object
-    scaler: StandardScaler
-    sequence_length: int
-    horizon: int
-    threshold: float
-    feature_names: list
-    trained_on: dict = field(default_factory=dict)
-
-    @property
-    def classes_(self):
-        """ndarray: The class labels, in the order of the probability columns."""
-        return self.classifier.classes_
-
-    def predict_proba_frame(self, ohlcv):
-        """Predicted class and class probabilities of every row that has a full window.
-
-        Rows from ``TechnicalIndicators.warmup_rows + sequence_length - 1`` on have one; the
-        last rows, which have no label yet, are predicted too. The prediction for row ``t``
-        uses prices of rows ``<= t`` only.
-
-        Parameters
-        ----------
-        ohlcv : pandas.DataFrame
-            Daily prices in time order with ``open``, ``high``, ``low``, ``close`` and
-            ``volume``.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Indexed by the rows' dates (or index), with a ``predicted_class`` column and one
-            ``proba_<class>`` column per class, e.g. ``proba_-1, proba_0, proba_1``.
-        """
-        _check_length(
-            ohlcv,
-            TechnicalIndicators.warmup_rows + self.sequence_length,
-            f"a prediction with sequence_length={self.sequence_length}",
-        )
-        features = feature_table(ohlcv)
-        if list(features.columns) != list(self.feature_names):
-            raise ValueError(
-                "the model was trained on other features than this version of sktemporal "
-                "computes; retrain it."
-            )
-        windows = _windows(self.scaler.transform(features.to_numpy()), self.sequence_length)
-        proba = self.classifier.predict_proba(windows)
-        classes = np.asarray(self.classes_)
-        frame = pd.DataFrame(
-            proba,
-            index=features.index[self.sequence_length - 1 :],
-            columns=[f"proba_{_json_key(c)}" for c in classes],
-        )
-        frame.insert(0, "predicted_class", classes[proba.argmax(axis=1)])
-        return frame
-
-    def describe(self):
-        """The preprocessing and settings as a JSON-ready dict (what the sidecar file holds).
-
-        Returns
-        -------
-        dict
-        """
-        return {
-            "format_version": _PIPELINE_FORMAT_VERSION,
-            "estimator": type(self.classifier).__name__,
-            "sequence_length": self.sequence_length,
-            "horizon": self.horizon,
-            "threshold": self.threshold,
-            "warmup_rows": TechnicalIndicators.warmup_rows,
-            "features": "sktemporal.features.TechnicalIndicators",
-            "feature_names": list(self.feature_names),
-            "classes": [_json_key(c) for c in self.classes_],
-            "scaler": {
-                "mean": self.scaler.mean_.tolist(),
-                "scale": self.scaler.scale_.tolist(),
-                "var": self.scaler.var_.tolist(),
-                "n_samples_seen": int(self.scaler.n_samples_seen_),
-            },
-            "n_iter": getattr(self.classifier, "n_iter_", None),
-            "trained_on": self.trained_on,
-            "sktemporal_version": versions()["sktemporal"],
-        }
-
-    def save(self, path):
-        """Write the classifier to ``path`` (``.keras``) and its preprocessing next to it.
-
-        The preprocessing goes to ``<path>.pipeline.json`` (:func:`pipeline_path`), with the
-        SHA-256 of the model file. Both are written under temporary names in the same folder
-        and renamed once complete, so a failure leaves no half-written file.
-
-        Parameters
-        ----------
-        path : str or os.PathLike
-            Model file name, ending in ``.keras``.
-
-        Returns
-        -------
-        pathlib.Path
-            The path of the preprocessing file.
-        """
-        path = Path(path)
-        if path.suffix != ".keras":
-            raise ValueError(f"a model file name must end in '.keras'; got '{path}'.")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        sidecar = pipeline_path(path)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".keras")
-        os.close(fd)
-        temporary_sidecar = None
-        try:
-            self.classifier.save(temporary)
-            os.chmod(temporary, _file_mode())
-            description = self.describe() | {"model_sha256": _sha256(temporary)}
-            temporary_sidecar = _write_temporary(sidecar, json.dumps(description, indent=1))
-            os.replace(temporary, path)
-            os.replace(temporary_sidecar, sidecar)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            if temporary_sidecar is not None:
-                Path(temporary_sidecar).unlink(missing_ok=True)
-            raise
-        return sidecar
-
-    @classmethod
-    def load(cls, path):
-        """Read a model written by :meth:`save`.
-
-        Parameters
-        ----------
-        path : str or os.PathLike
-            The ``.keras`` model file; its ``.pipeline.json`` must be next to it.
-
-        Returns
-        -------
-        DirectionModel
-
-        Raises
-        ------
-        FileNotFoundError
-            If the model file or its preprocessing file is missing.
-        ValueError
-            If either is not a valid sktemporal file or they do not belong together.
-        """
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"no model file at '{path}'.")
-        sidecar = pipeline_path(path)
-        if not sidecar.is_file():
-            raise FileNotFoundError(
-                f"no preprocessing file '{sidecar}' next to the model; models for "
-                "`sktemporal predict` are written by `sktemporal train`."
-            )
-        try:
-            description = json.loads(sidecar.read_text(encoding="utf-8"))
-            if description.get("format_version") != _PIPELINE_FORMAT_VERSION:
-                raise ValueError("unknown format version")
-            scaler = StandardScaler()
-            scaler.mean_ = np.asarray(description["scaler"]["mean"], dtype=np.float64)
-            scaler.scale_ = np.asarray(description["scaler"]["scale"], dtype=np.float64)
-            scaler.var_ = np.asarray(description["scaler"]["var"], dtype=np.float64)
-            scaler.n_samples_seen_ = description["scaler"]["n_samples_seen"]
-            scaler.n_features_in_ = len(scaler.mean_)
-            settings = {
-                name: description[name]
-                for name in ("sequence_length", "horizon", "threshold", "feature_names")
-            }
-            expected_sha = description["model_sha256"]
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
-            raise ValueError(
-                f"'{sidecar}' is not a valid sktemporal preprocessing file ({error})."
-            ) from None
-        if _sha256(path) != expected_sha:
-            raise ValueError(
-                f"'{path}' is not the model file that '{sidecar}' was written with; keep the "
-                "files of one `sktemporal train` run together."
-            )
-        from sktemporal.persistence import load  # imports Keras: only once the files are found
-
-        classifier = load(path)
-        return cls(
-            classifier=classifier,
-            scaler=scaler,
-            trained_on=description.get("trained_on", {}),
-            **settings,
-        )

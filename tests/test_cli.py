@@ -54,12 +54,13 @@ def assert_one_line_error(status, err, match):
 # ---------------------------------------------------------------------------- train
 
 
-def test_train_writes_model_pipeline_and_report(trained):
+def test_train_writes_model_pipeline_and_report(trained, prices_csv):
     folder, status, out, err = trained
 
     assert status == 0, err
     assert sorted(p.name for p in folder.iterdir()) == [
         "m.keras",
+        "m.keras.oos.csv",
         "m.keras.pipeline.json",
         "m.keras.report.json",
     ]
@@ -85,6 +86,38 @@ def test_train_writes_model_pipeline_and_report(trained):
     } <= set(report["versions"])
     assert sum(report["class_shares"].values()) == pytest.approx(1.0)
     assert report["files"]["model"] == str(folder / "m.keras")
+    assert report["files"]["oos_predictions"] == str(folder / "m.keras.oos.csv")
+    assert report["data"]["source"] == str(prices_csv)
+    pipeline = json.loads((folder / "m.keras.pipeline.json").read_text())
+    assert pipeline["trained_on"]["data_source"] == str(prices_csv)
+    assert pipeline["out_of_sample"]["file"] == "m.keras.oos.csv"
+    assert pipeline["out_of_sample"]["n_samples"] == report["out_of_sample"]["n_samples"]
+
+
+def test_train_saves_only_the_out_of_sample_rows(trained, prices_csv):
+    folder = trained[0]
+    report = json.loads((folder / "m.keras.report.json").read_text())
+    oos = pd.read_csv(folder / "m.keras.oos.csv", parse_dates=["date"])
+    prices = pd.read_csv(prices_csv, index_col=0, parse_dates=True)
+
+    assert oos.columns.tolist() == [
+        "date",
+        "fold",
+        "y_true",
+        "predicted_class",
+        "proba_-1",
+        "proba_0",
+        "proba_1",
+    ]
+    assert oos["date"].is_unique and oos["date"].is_monotonic_increasing
+    first_training_end = pd.Timestamp(report["folds"][0]["train"]["last_date"])
+    assert (oos["date"] > first_training_end).all()
+    assert len(oos) == sum(fold["test"]["n_samples"] for fold in report["folds"])
+    for fold in report["folds"]:
+        rows = oos[oos["fold"] == fold["fold"]]
+        test = prices.loc[fold["test"]["first_date"] : fold["test"]["last_date"]].index
+        assert rows["date"].tolist() == test.tolist()
+    np.testing.assert_allclose(oos.filter(like="proba_").sum(axis=1), 1.0, rtol=1e-9)
 
 
 def test_train_prints_the_table_and_progress(trained):
@@ -134,6 +167,7 @@ def test_quiet_transformer_run(prices_csv, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "r.json",
         "t.keras",
+        "t.keras.oos.csv",
         "t.keras.pipeline.json",
     ]
 
@@ -237,6 +271,157 @@ def test_predict_with_too_few_rows_fails_in_one_line(trained, prices_csv, tmp_pa
     assert not (tmp_path / "out.csv").exists()
 
 
+# ---------------------------------------------------------------------------- backtest
+
+
+def oos_positions(folder, threshold):
+    """Positions recomputed from the saved predictions, independently of sktemporal.report."""
+    oos = pd.read_csv(folder / "m.keras.oos.csv", index_col="date", parse_dates=True)
+    proba = oos[["proba_-1", "proba_0", "proba_1"]].to_numpy()
+    top = proba.argmax(axis=1)
+    confident = proba.max(axis=1) >= threshold
+    return oos, pd.Series(np.where(confident, np.array([-1, 0, 1])[top], 0), index=oos.index)
+
+
+def median_confidence(folder):
+    """A threshold that acts on about half of the days: the tiny model is rarely confident."""
+    oos = pd.read_csv(folder / "m.keras.oos.csv")
+    return float(np.median(oos[["proba_-1", "proba_0", "proba_1"]].max(axis=1)))
+
+
+def printed_metrics(out):
+    """``{metric: (strategy, buy_and_hold)}`` from the table that ``backtest`` prints."""
+    from sktemporal.backtest import METRIC_NAMES
+
+    table = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] in METRIC_NAMES:
+            table[parts[0]] = tuple(np.nan if p == "n/a" else float(p) for p in parts[1:])
+    assert set(table) == set(METRIC_NAMES), out
+    return table
+
+
+def recomputed(positions, close):
+    """``backtest`` of ``positions`` decided on their dates, held to the next close."""
+    from sktemporal.backtest import backtest
+
+    start = close.index.get_loc(positions.index[0])
+    period = close.iloc[start : start + len(positions) + 1]
+    held = pd.concat([positions, pd.Series([0], index=period.index[-1:])])
+    return backtest(held, period, cost_bps=5.0)
+
+
+@pytest.mark.parametrize("long_only", [False, True])
+def test_backtest_numbers_equal_a_recomputation_on_the_saved_predictions(
+    trained, prices_csv, long_only
+):
+    folder = trained[0]
+    threshold = round(median_confidence(folder), 4)
+    argv = ["backtest", "--model-path", str(folder / "m.keras"), "--data-path", str(prices_csv)]
+    argv += ["--threshold", str(threshold), "--cost-bps", "5"]
+    status, out, err = run([*argv, "--long-only"] if long_only else argv)
+
+    assert status == 0, err
+    oos, positions = oos_positions(folder, threshold)
+    if long_only:
+        positions = positions.clip(lower=0)
+    close = pd.read_csv(prices_csv, index_col=0, parse_dates=True)["close"]
+    expected = recomputed(positions, close)
+    table = printed_metrics(out)
+    for metric, (strategy, buy_and_hold) in table.items():
+        assert strategy == pytest.approx(expected.metrics[metric], abs=5e-5, nan_ok=True)
+        assert buy_and_hold == pytest.approx(
+            expected.benchmark_metrics[metric], abs=5e-5, nan_ok=True
+        )
+    confident = oos.filter(like="proba_").max(axis=1) >= threshold
+    assert 0 < confident.sum() < len(oos)
+    correct = (oos["y_true"] == oos["predicted_class"])[confident]
+    assert f"acted on {confident.sum()} of {len(oos)} days" in out
+    assert f"coverage {confident.mean():.4f}, accuracy on them {correct.mean():.4f}" in out
+
+    # The position decided at t earns t -> t+1: a position shifted by a day changes results.
+    for shifted in (positions.shift(1, fill_value=0), positions.shift(-1, fill_value=0)):
+        moved = recomputed(shifted.astype(int), close)
+        assert moved.metrics["total_return"] != pytest.approx(
+            expected.metrics["total_return"], abs=1e-4
+        )
+
+
+def test_backtest_of_the_bundled_data_needs_no_data_path(trained, capsys):
+    status = main(["backtest", "--model-path", str(trained[0] / "m.keras")])
+
+    assert_one_line_error(status, capsys.readouterr().err, "not the bundled S&P 500")
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--threshold", "1.5"], "argument --threshold: must be a probability in [0, 1]"),
+        (["--cost-bps", "-1"], "argument --cost-bps: must be a finite number >= 0"),
+        (["--model-path", "no/such.keras"], "no model file at 'no/such.keras'"),
+    ],
+)
+def test_backtest_bad_arguments_fail_in_one_line(trained, prices_csv, arguments, message, capsys):
+    argv = ["backtest", "--model-path", str(trained[0] / "m.keras"), "--data-path"]
+    status = main([*argv, str(prices_csv), *arguments])
+
+    assert_one_line_error(status, capsys.readouterr().err, message)
+
+
+def test_backtest_refuses_other_prices_and_stray_files(trained, prices_csv, tmp_path, capsys):
+    folder = tmp_path / "copy"
+    shutil.copytree(trained[0], folder)
+    model = str(folder / "m.keras")
+    other = tmp_path / "other.csv"
+    frame = pd.read_csv(prices_csv)
+    drift = 1.01 ** np.arange(len(frame) - 200)  # one point more return a day from row 200
+    frame.loc[200:, ["open", "high", "low", "close"]] *= drift[:, None]
+    frame.to_csv(other, index=False)
+
+    status = main(["backtest", "--model-path", model, "--data-path", str(other)])
+    assert_one_line_error(status, capsys.readouterr().err, "other labels than the model")
+
+    short = tmp_path / "short.csv"
+    pd.read_csv(prices_csv).iloc[:200].to_csv(short, index=False)
+    status = main(["backtest", "--model-path", model, "--data-path", str(short)])
+    assert_one_line_error(status, capsys.readouterr().err, "the prices lack")
+
+    oos = folder / "m.keras.oos.csv"
+    oos.write_text(oos.read_text().replace(",1,", ",0,", 1))
+    status = main(["backtest", "--model-path", model, "--data-path", str(prices_csv)])
+    assert_one_line_error(status, capsys.readouterr().err, "is not the predictions file")
+
+    oos.unlink()
+    status = main(["backtest", "--model-path", model, "--data-path", str(prices_csv)])
+    assert_one_line_error(status, capsys.readouterr().err, "no out-of-sample predictions file")
+
+
+# ---------------------------------------------------------------------------- report
+
+
+def test_report_writes_one_html_page(trained, prices_csv, tmp_path):
+    output = tmp_path / "report"
+    argv = ["report", "--model-path", str(trained[0] / "m.keras"), "--data-path", str(prices_csv)]
+    status, out, err = run([*argv, "--output", str(output), "--n-windows", "20"])
+
+    assert status == 0, err
+    assert out.startswith(f"wrote {output / 'index.html'} (")
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]
+    assert [p.name for p in output.iterdir()] == ["index.html"]
+    assert output.joinpath("index.html").read_text().count('src="data:image/png;base64,') == 6
+
+
+def test_report_bad_output_fails_in_one_line(trained, prices_csv, tmp_path, capsys):
+    (tmp_path / "file").write_text("")
+    argv = ["report", "--model-path", str(trained[0] / "m.keras"), "--data-path", str(prices_csv)]
+
+    status = main([*argv, "--output", str(tmp_path / "file")])
+    assert_one_line_error(status, capsys.readouterr().err, "is a file; give a folder")
+    status = main([*argv[:-2]])
+    assert_one_line_error(status, capsys.readouterr().err, "--output")
+
+
 # ---------------------------------------------------------------------------- bad input
 
 
@@ -308,6 +493,6 @@ def test_missing_command_and_help(capsys):
     assert main([]) == 2
     assert capsys.readouterr().err.startswith("sktemporal: error: ")
     assert main(["--help"]) == 0
-    assert "{train,predict}" in capsys.readouterr().out
+    assert "{train,predict,backtest,report}" in capsys.readouterr().out
     assert main(["predict", "--help"]) == 0
     assert "--output" in capsys.readouterr().out

@@ -313,7 +313,91 @@ def test_summary_and_table(result):
     assert "n/a" in table
 
 
+# ---------------------------------------------------------------------------- out-of-sample
+
+
+def test_predictions_are_the_test_rows_of_every_fold_and_only_those(prices, result):
+    _, positions, labels, splits = expected_folds(prices, horizon=1)
+    predictions = result.predictions
+    test_rows = np.concatenate([test for _, test in splits])
+
+    assert predictions.columns.tolist() == [
+        "fold",
+        "y_true",
+        "predicted_class",
+        "proba_-1",
+        "proba_0",
+        "proba_1",
+    ]
+    assert predictions.index.name == "date"
+    assert predictions.index.is_unique and predictions.index.is_monotonic_increasing
+    pd.testing.assert_index_equal(
+        predictions.index, prices.index[positions[test_rows]], check_names=False
+    )
+    first_training_end = result.folds[0].train_dates[1]
+    assert (predictions.index > first_training_end).all()
+    assert len(predictions) == sum(fold.n_test for fold in result.folds)
+    expected_fold = np.concatenate(
+        [np.full(len(test), k) for k, (_, test) in enumerate(splits, 1)]
+    )
+    assert_array_equal(predictions["fold"], expected_fold)
+    assert_array_equal(predictions["y_true"], labels[test_rows])
+
+
+def test_predictions_are_the_probabilities_the_folds_were_scored_on(result):
+    predictions = result.predictions
+    proba = predictions[["proba_-1", "proba_0", "proba_1"]].to_numpy()
+
+    assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    assert_array_equal(predictions["predicted_class"], np.array([-1, 0, 1])[proba.argmax(1)])
+    for fold in result.folds:
+        rows = predictions[predictions["fold"] == fold.fold]
+        assert (rows.index[0], rows.index[-1]) == fold.test_dates
+        accuracy = np.mean(rows["y_true"] == rows["predicted_class"])
+        assert fold.scores["model"]["accuracy"] == pytest.approx(accuracy, rel=1e-12)
+
+
+def test_no_look_ahead_later_prices_do_not_change_earlier_predictions(prices):
+    horizon = 2
+    _, positions, _, splits = expected_folds(prices, horizon)
+    first_unseen = positions[splits[-1][1][0]] + horizon
+    perturbed = prices.copy()
+    perturbed.iloc[first_unseen:, :] *= 1.3
+
+    kwargs = dict(sequence_length=SEQUENCE_LENGTH, horizon=horizon, n_splits=N_SPLITS, refit=False)
+    before = walk_forward_evaluate(prices, LastRowClassifier(), **kwargs).predictions
+    after = walk_forward_evaluate(perturbed, LastRowClassifier(), **kwargs).predictions
+
+    earlier = before["fold"] < N_SPLITS
+    pd.testing.assert_frame_equal(before[earlier], after[earlier])
+
+
+def test_predictions_csv_reads_back_exactly(result, tmp_path):
+    from sktemporal.report import read_oos_predictions
+
+    path = tmp_path / "oos.csv"
+    path.write_text(result.predictions_csv())
+    read = read_oos_predictions(path)
+
+    pd.testing.assert_frame_equal(read, result.predictions, check_freq=False)
+    assert result.predictions_csv().startswith(
+        "date,fold,y_true,predicted_class,proba_-1,proba_0,proba_1\n"
+    )
+    summary = result.to_dict()["out_of_sample"]
+    assert summary["n_samples"] == len(result.predictions)
+    assert summary["first_date"] == result.folds[0].test_dates[0].date().isoformat()
+
+
 # ---------------------------------------------------------------------------- final model
+
+
+def test_moved_names_still_import_from_evaluation():
+    from sktemporal import direction_model, evaluation
+
+    for name in ("DirectionModel", "fit_direction_model", "pipeline_path"):
+        assert getattr(evaluation, name) is getattr(direction_model, name)
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        evaluation.nothing  # noqa: B018
 
 
 def test_final_model_predicts_every_row_with_a_full_window(prices, result):
