@@ -174,6 +174,13 @@ def _build_parser():
     )
     train.add_argument("--batch-size", type=_integer(1), default=32, help="(default: %(default)s)")
     train.add_argument(
+        "--checkpoint-dir",
+        type=Path,
+        default=None,
+        help="back up each fit after every epoch in this folder; rerunning the same command "
+        "after an interruption resumes the interrupted fit from its last epoch",
+    )
+    train.add_argument(
         "--random-state",
         type=_integer(0),
         default=0,
@@ -327,6 +334,7 @@ def _classifier_params(args):
         "batch_size": args.batch_size,
         "patience": args.patience or None,
         "random_state": args.random_state,
+        "checkpoint_dir": None if args.checkpoint_dir is None else str(args.checkpoint_dir),
         "verbose": 0,
     }
     for flag, dest, model, _ in _ARCHITECTURE_OPTIONS:

@@ -13,6 +13,7 @@ live in :mod:`sktemporal.direction_model`; ``DirectionModel``, ``fit_direction_m
 ``pipeline_path`` can still be imported from here.
 """
 
+import os
 import platform
 import sys
 import time
@@ -691,7 +692,7 @@ def walk_forward_evaluate(
         windows = _windows(scaled, sequence_length)
         y_train, y_test = y_samples[train], y_samples[test]
 
-        estimator = clone(classifier)
+        estimator = _fresh_clone(classifier, f"fold_{number}")
         fit_started = time.perf_counter()
         estimator.fit(windows[train], y_train)
         fit_seconds = time.perf_counter() - fit_started
@@ -764,12 +765,26 @@ def walk_forward_evaluate(
         result.model = _fit_final(
             X,
             y,
-            clone(classifier),
+            _fresh_clone(classifier, "final"),
             sequence_length=sequence_length,
             horizon=horizon,
             threshold=threshold,
         )
     return result
+
+
+def _fresh_clone(classifier, fit_name):
+    """Unfitted copy of ``classifier``; each fit backs up into its own ``checkpoint_dir`` folder.
+
+    Sharing one backup folder would let an interrupted fold's weights be restored into another
+    fold's fit. Folds that completed are refitted on a rerun (identically, with a fixed
+    ``random_state``); the fit that was interrupted resumes from its last epoch.
+    """
+    estimator = clone(classifier)
+    checkpoint_dir = getattr(estimator, "checkpoint_dir", None)
+    if checkpoint_dir is not None:
+        estimator.set_params(checkpoint_dir=os.path.join(checkpoint_dir, fit_name))
+    return estimator
 
 
 def _prediction_frame(dates, fold, y_true, proba, classes):

@@ -55,7 +55,9 @@ class TemporalAttentionLayer(keras.layers.Layer):
         self.score_kernel = self.add_weight(
             name="score_kernel", shape=(features, self.units), initializer="glorot_uniform"
         )
-        self.score_bias = self.add_weight(name="score_bias", shape=(self.units,), initializer="zeros")
+        self.score_bias = self.add_weight(
+            name="score_bias", shape=(self.units,), initializer="zeros"
+        )
         self.score_vector = self.add_weight(
             name="score_vector", shape=(self.units, 1), initializer="glorot_uniform"
         )

@@ -45,7 +45,9 @@ def _params_to_json(estimator):
         if name == "optimizer" and not isinstance(value, str):
             params[name] = {"keras_optimizer": keras.optimizers.serialize(value)}
         elif name == "class_weight" and isinstance(value, dict):
-            params[name] = {"class_weight_items": [[_to_json_scalar(k), w] for k, w in value.items()]}
+            params[name] = {
+                "class_weight_items": [[_to_json_scalar(k), w] for k, w in value.items()]
+            }
         elif name == "lstm_units" and isinstance(value, tuple):
             params[name] = {"tuple": list(value)}
         elif isinstance(value, os.PathLike):
@@ -177,7 +179,9 @@ def load(path):
     try:
         model = keras.saving.load_model(path, compile=True, safe_mode=True)
     except Exception as error:  # Keras raises many types for a bad archive; name the file.
-        raise ValueError(f"The Keras model in {str(path)!r} could not be loaded: {error}") from None
+        raise ValueError(
+            f"The Keras model in {str(path)!r} could not be loaded: {error}"
+        ) from None
     try:
         estimator = classes[name](**_params_from_json(metadata["params"]))
         estimator.model_ = model

@@ -11,7 +11,13 @@ TINY_LSTM = dict(
     lstm_units=(4, 3), attention_units=3, dense_units=4, epochs=2, batch_size=16, random_state=0
 )
 TINY_TRANSFORMER = dict(
-    d_model=4, num_heads=2, num_layers=1, ff_dim=4, dense_units=4, epochs=2, batch_size=16,
+    d_model=4,
+    num_heads=2,
+    num_layers=1,
+    ff_dim=4,
+    dense_units=4,
+    epochs=2,
+    batch_size=16,
     random_state=0,
 )
 

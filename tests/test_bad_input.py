@@ -29,8 +29,9 @@ def _with(value, where=(3, 2, 1)):
     ],
 )
 def test_fit_rejects(classifier, X, y, message, monkeypatch):
-    monkeypatch.setattr(type(classifier), "_build_keras_model",
-                        lambda self: pytest.fail("backend reached"))
+    monkeypatch.setattr(
+        type(classifier), "_build_keras_model", lambda self: pytest.fail("backend reached")
+    )
     with pytest.raises(ValueError, match=message):
         classifier.fit(X, y)
 
@@ -52,8 +53,12 @@ def test_prediction_before_fit(classifier):
 
 @pytest.mark.parametrize(
     "param, value, message",
-    [("epochs", 0, "epochs"), ("validation_fraction", 1.0, "validation_fraction"),
-     ("class_weight", "even", "class_weight"), ("optimizer", 3, "optimizer")],
+    [
+        ("epochs", 0, "epochs"),
+        ("validation_fraction", 1.0, "validation_fraction"),
+        ("class_weight", "even", "class_weight"),
+        ("optimizer", 3, "optimizer"),
+    ],
 )
 def test_bad_parameters_are_named(classifier, param, value, message):
     with pytest.raises(ValueError, match=message):

@@ -452,3 +452,14 @@ def test_load_refuses_a_model_without_its_own_pipeline_file(result, tmp_path):
     pipeline_path(path).unlink()
     with pytest.raises(FileNotFoundError, match="no preprocessing file"):
         DirectionModel.load(path)
+
+
+def test_each_fit_backs_up_into_its_own_checkpoint_folder(tmp_path):
+    from sktemporal import AttentionLSTMClassifier
+    from sktemporal.evaluation import _fresh_clone
+
+    classifier = AttentionLSTMClassifier(checkpoint_dir=str(tmp_path))
+    folds = [_fresh_clone(classifier, f"fold_{k}").checkpoint_dir for k in (1, 2)]
+    assert folds == [str(tmp_path / "fold_1"), str(tmp_path / "fold_2")]
+    assert classifier.checkpoint_dir == str(tmp_path)
+    assert _fresh_clone(AttentionLSTMClassifier(), "final").checkpoint_dir is None

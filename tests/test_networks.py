@@ -29,11 +29,14 @@ def test_seed_sized_network_has_the_measured_parameter_count():
 
 
 def test_lstm_layers_stay_cudnn_eligible():
-    """cuDNN needs tanh/sigmoid, no recurrent dropout, no unrolling: the seed's 'fix' broke this."""
+    """cuDNN needs tanh/sigmoid, no recurrent dropout, no unrolling (the seed's 'fix' broke it)."""
     graph = AttentionLSTMNetwork(units=(4, 4)).build_network((5, 2))
     model = keras.Model(graph.inputs, graph.representation)
-    lstms = [layer.forward_layer for layer in model.layers
-             if isinstance(layer, keras.layers.Bidirectional)]
+    lstms = [
+        layer.forward_layer
+        for layer in model.layers
+        if isinstance(layer, keras.layers.Bidirectional)
+    ]
     assert len(lstms) == 2
     for lstm in lstms:
         assert lstm.activation is keras.activations.tanh

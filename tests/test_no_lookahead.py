@@ -19,16 +19,18 @@ def fitted_pipeline(request):
     table = rng.normal(size=(N_ROWS, 3)).cumsum(axis=0)
     y = (np.r_[np.diff(table[:, 0]), 0] > 0).astype(int)
     classifier = tiny_classifiers()[["lstm", "transformer"].index(request.param)]
-    pipeline = Pipeline([
-        ("scale", StandardScaler()), ("window", SlidingWindowTransformer(5)), ("clf", classifier)
-    ])
+    pipeline = Pipeline(
+        [("scale", StandardScaler()), ("window", SlidingWindowTransformer(5)), ("clf", classifier)]
+    )
     return pipeline.fit(table, y), table
 
 
 future_kinds = st.sampled_from(["noise", "extreme", "constant", "shuffled"])
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(cut=st.integers(1, N_ROWS - 1), kind=future_kinds, seed=st.integers(0, 2**16))
 def test_past_predictions_ignore_the_future(fitted_pipeline, cut, kind, seed):
     pipeline, table = fitted_pipeline

@@ -29,7 +29,13 @@ def test_string_labels_class_weight_and_optimizer_survive(windows, tmp_path):
     X, y = windows
     labels = np.array(["down", "flat", "up"])[y + 1]
     clf = TransformerClassifier(
-        d_model=4, num_heads=1, num_layers=1, ff_dim=2, dense_units=2, epochs=1, random_state=0,
+        d_model=4,
+        num_heads=1,
+        num_layers=1,
+        ff_dim=2,
+        dense_units=2,
+        epochs=1,
+        random_state=0,
         class_weight={"down": 2.0, "flat": 1.0, "up": 2.0},
         optimizer=keras.optimizers.RMSprop(learning_rate=0.01),
     ).fit(X, labels)
@@ -42,8 +48,13 @@ def test_string_labels_class_weight_and_optimizer_survive(windows, tmp_path):
 
 
 def test_unsaveable_parameters_warn_and_fall_back(windows, tmp_path):
-    clf = AttentionLSTMClassifier(lstm_units=2, attention_units=2, dense_units=2, epochs=1,
-                                  callbacks=[keras.callbacks.History()]).fit(*windows)
+    clf = AttentionLSTMClassifier(
+        lstm_units=2,
+        attention_units=2,
+        dense_units=2,
+        epochs=1,
+        callbacks=[keras.callbacks.History()],
+    ).fit(*windows)
     with pytest.warns(UserWarning, match="callbacks"):
         clf.save(tmp_path / "m.keras")
     assert load(tmp_path / "m.keras").callbacks is None

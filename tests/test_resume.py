@@ -38,7 +38,9 @@ SCRIPT = textwrap.dedent(
 def _run(checkpoint_dir, mode):
     return subprocess.run(
         [sys.executable, "-c", SCRIPT, str(checkpoint_dir), mode],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 

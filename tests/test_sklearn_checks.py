@@ -11,13 +11,19 @@ from sktemporal import AttentionLSTMClassifier, SlidingWindowTransformer, Transf
 # training step, so epochs are cheap), trained enough to pass check_classifiers_train's accuracy
 # bar honestly, without the `poor_score` tag.
 _FAST_TRAINING = dict(
-    dense_units=8, epochs=20, batch_size=16, learning_rate=0.02, validation_fraction=0.0,
-    patience=None, random_state=0,
+    dense_units=8,
+    epochs=20,
+    batch_size=16,
+    learning_rate=0.02,
+    validation_fraction=0.0,
+    patience=None,
+    random_state=0,
 )
 ESTIMATORS = [
     SlidingWindowTransformer(sequence_length=3),
-    AttentionLSTMClassifier(lstm_units=4, attention_units=4, bidirectional=False,
-                            **_FAST_TRAINING),
+    AttentionLSTMClassifier(
+        lstm_units=4, attention_units=4, bidirectional=False, **_FAST_TRAINING
+    ),
     TransformerClassifier(d_model=8, num_heads=2, num_layers=1, ff_dim=8, **_FAST_TRAINING),
 ]
 

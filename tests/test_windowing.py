@@ -47,8 +47,9 @@ def test_dtype_is_preserved():
 
 
 def test_dataframe_and_feature_names():
-    df = pd.DataFrame({"a": [1.0, 2, 3], "b": [4.0, 5, 6]},
-                      index=pd.date_range("2020-01-01", periods=3))
+    df = pd.DataFrame(
+        {"a": [1.0, 2, 3], "b": [4.0, 5, 6]}, index=pd.date_range("2020-01-01", periods=3)
+    )
     transformer = SlidingWindowTransformer(2).fit(df)
     assert list(transformer.feature_names_in_) == ["a", "b"]
     np.testing.assert_array_equal(transformer.transform(df)[2], [[2, 5], [3, 6]])
@@ -89,16 +90,18 @@ def test_rejects_feature_count_change():
 
 @settings(max_examples=30, deadline=None)
 @given(
-    table=arrays(np.float64, st.tuples(st.integers(1, 30), st.integers(1, 4)),
-                 elements=st.floats(-1e6, 1e6)),
+    table=arrays(
+        np.float64, st.tuples(st.integers(1, 30), st.integers(1, 4)), elements=st.floats(-1e6, 1e6)
+    ),
     sequence_length=st.integers(1, 8),
     cut=st.integers(0, 29),
     data=st.data(),
 )
 def test_no_window_sees_rows_after_its_own(table, sequence_length, cut, data):
     cut = min(cut, len(table) - 1)
-    future = data.draw(arrays(np.float64, (len(table) - cut, table.shape[1]),
-                              elements=st.floats(-1e6, 1e6)))
+    future = data.draw(
+        arrays(np.float64, (len(table) - cut, table.shape[1]), elements=st.floats(-1e6, 1e6))
+    )
     perturbed = table.copy()
     perturbed[cut:] = future
     transformer = SlidingWindowTransformer(sequence_length)

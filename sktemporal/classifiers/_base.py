@@ -51,12 +51,13 @@ def _seeded(seed):
     if seed is None:
         yield
         return
-    numpy_state, python_state = np.random.get_state(), random.getstate()
+    # The legacy global generator is the one Keras seeds, so it is the one to restore.
+    numpy_state, python_state = np.random.get_state(), random.getstate()  # noqa: NPY002
     keras.utils.set_random_seed(seed)
     try:
         yield
     finally:
-        np.random.set_state(numpy_state)
+        np.random.set_state(numpy_state)  # noqa: NPY002
         random.setstate(python_state)
 
 
@@ -164,7 +165,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     current_epoch = BaseWrapper.current_epoch
 
     def _build_network(self):
-        """Return the network builder (see :mod:`sktemporal.networks`) for the current parameters."""
+        """Return the network builder (see :mod:`sktemporal.networks`) for these parameters."""
         raise NotImplementedError
 
     # ------------------------------------------------------------------ fitting
@@ -200,8 +201,9 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                     monitor="val_loss", patience=self.patience, restore_best_weights=True
                 )
             )
-        self._train(X, y, weights, train_rows, validation_rows, epochs=self.epochs,
-                    callbacks=callbacks)
+        self._train(
+            X, y, weights, train_rows, validation_rows, epochs=self.epochs, callbacks=callbacks
+        )
         self.attention_weights_ = self._attention_maps(X)[-1].mean(axis=(0, 1, 2))
         return self
 
@@ -285,7 +287,9 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         if self.class_weight is not None:
             class_weight = self.class_weight
             if isinstance(class_weight, dict):
-                class_weight = {np.searchsorted(self.classes_, k): w for k, w in class_weight.items()}
+                class_weight = {
+                    np.searchsorted(self.classes_, k): w for k, w in class_weight.items()
+                }
             weights = weights * compute_sample_weight(class_weight, y).astype(np.float32)
         if not weights.any():
             raise ValueError("Every sample weight is 0: there is nothing to train on.")
@@ -296,12 +300,14 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         cut = len(rows) - int(len(rows) * self.validation_fraction)
         return rows[:cut], rows[cut:]
 
-    def _train(self, X, y, weights, rows, validation_rows=(), *, epochs, initial_epoch=0,
-               callbacks=()):
+    def _train(
+        self, X, y, weights, rows, validation_rows=(), *, epochs, initial_epoch=0, callbacks=()
+    ):
         """Run ``Model.fit`` through scikeras on batches cut from ``X`` one at a time."""
         seed = self._random_state
-        batches = WindowBatches(X, y, weights, rows, batch_size=self.batch_size, shuffle=True,
-                                seed=seed)
+        batches = WindowBatches(
+            X, y, weights, rows, batch_size=self.batch_size, shuffle=True, seed=seed
+        )
         validation = None
         if len(validation_rows):
             validation = WindowBatches(X, y, weights, validation_rows, batch_size=self.batch_size)
@@ -335,9 +341,9 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
             graph.representation
         )
         x = keras.layers.Dropout(self.dropout_rate, name="head_dropout")(x)
-        outputs = keras.layers.Dense(len(self.classes_), activation="softmax", name="probabilities")(
-            x
-        )
+        outputs = keras.layers.Dense(
+            len(self.classes_), activation="softmax", name="probabilities"
+        )(x)
         model = keras.Model(graph.inputs, outputs, name=type(self).__name__)
         model.compile(**compile_kwargs)
         return model
@@ -499,7 +505,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ persistence, tags
 
     def save(self, path):
-        """Save the fitted classifier to one ``.keras`` file; read it back with :func:`sktemporal.load`.
+        """Save the fitted classifier to one ``.keras`` file; :func:`sktemporal.load` reads it.
 
         Parameters
         ----------

@@ -34,8 +34,9 @@ class WindowBatches(keras.utils.PyDataset):
         Seed of the shuffling.
     """
 
-    def __init__(self, X, y, sample_weight=None, rows=None, *, batch_size, shuffle=False,
-                 seed=None):
+    def __init__(
+        self, X, y, sample_weight=None, rows=None, *, batch_size, shuffle=False, seed=None
+    ):
         super().__init__()
         self.X, self.y, self.sample_weight = X, y, sample_weight
         self.rows = np.arange(len(X)) if rows is None else np.asarray(rows)

@@ -41,7 +41,9 @@ class AttentionLSTMNetwork:
     (None, 8)
     """
 
-    def __init__(self, units=(128, 64), attention_units=64, dropout=0.3, bidirectional=True, l2=0.0):
+    def __init__(
+        self, units=(128, 64), attention_units=64, dropout=0.3, bidirectional=True, l2=0.0
+    ):
         self.units = tuple(units)
         self.attention_units = attention_units
         self.dropout = dropout

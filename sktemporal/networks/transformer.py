@@ -85,7 +85,9 @@ class TransformerNetwork:
             name=f"{ATTENTION_LAYER_PREFIX}{depth}",
         )
         x = self._residual(
-            x, lambda h: attention(h, h, return_attention_scores=True)[0], f"self_attention_{depth}"
+            x,
+            lambda h: attention(h, h, return_attention_scores=True)[0],
+            f"self_attention_{depth}",
         )
 
         def feed_forward(h):
