@@ -23,6 +23,9 @@ _LAZY_NAMES = {
     "CoverageAccuracyCurve": "sktemporal.meta",
     "coverage_accuracy_curve": "sktemporal.meta",
     "BacktestResult": "sktemporal.backtest",
+    "check_no_lookahead": "sktemporal.lookahead",
+    "LookaheadReport": "sktemporal.lookahead",
+    "LookaheadError": "sktemporal.lookahead",
 }
 
 __all__ = sorted(_LAZY_NAMES) + ["__version__"]

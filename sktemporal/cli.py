@@ -362,12 +362,10 @@ def _make_classifier(model, params):
 
 
 def _train(args, stdout, stderr):
-    from sklearn.base import clone
-
     from sktemporal._atomic import write_temporary
     from sktemporal.direction_model import fit_direction_model, oos_predictions_path, pipeline_path
     from sktemporal.direction_model import report_path as default_report_path
-    from sktemporal.evaluation import minimum_rows, walk_forward_evaluate
+    from sktemporal.evaluation import _fresh_clone, minimum_rows, walk_forward_evaluate
     from sktemporal.report import BUNDLED_SOURCE
 
     started = time.perf_counter()
@@ -413,8 +411,14 @@ def _train(args, stdout, stderr):
         print(f"fitting the final model on {result.data['n_samples']} samples", file=stderr)
     # Keras progress bars on a terminal; one line per epoch when the output goes to a file.
     keras_verbose = 0 if args.quiet else 1 if stdout.isatty() else 2
-    final = clone(classifier).set_params(verbose=keras_verbose)
+    final = _fresh_clone(classifier, "final").set_params(verbose=keras_verbose)
     result.model = fit_direction_model(prices, final, **settings)
+    lookahead = result.model.check_no_lookahead(prices)
+    print(
+        f"look-ahead check of the final model: {'LEAK' if lookahead.leaks else 'no leak'} "
+        f"({len(lookahead.details)} perturbed predictions compared)",
+        file=stdout,
+    )
     oos_csv = result.predictions_csv()
     result.model.trained_on["data_source"] = str(source)
     result.model.out_of_sample = {
@@ -428,6 +432,15 @@ def _train(args, stdout, stderr):
         key: value for key, value in vars(args).items() if key not in ("run",)
     }
     report["data"]["source"] = str(source)
+    report["lookahead_check"] = {
+        "leaks": lookahead.leaks,
+        "first_leaking_step": lookahead.first_leaking_step,
+        "first_row": lookahead.first_row,
+        "max_abs_diff": lookahead.max_abs_diff,
+        "cutoffs": list(lookahead.cutoffs),
+        "kinds": list(lookahead.kinds),
+        "rows_checked": min(len(prices), 300),
+    }
     report["files"] = {
         "model": str(model_path),
         "pipeline": str(pipeline_path(model_path)),

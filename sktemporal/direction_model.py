@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 from sklearn.preprocessing import StandardScaler
 
 from sktemporal._atomic import file_mode, sha256, write_temporary
@@ -290,6 +291,37 @@ class DirectionModel:
         frame.insert(0, "predicted_class", classes[proba.argmax(axis=1)])
         return frame
 
+    def check_no_lookahead(self, ohlcv, *, n_rows=300, random_state=0):
+        """Prove on the last ``n_rows`` prices that no prediction reads a later row.
+
+        Runs :func:`sktemporal.lookahead.check_no_lookahead` on the fitted model (features,
+        scaling, windows and classifier together) with noisy, extreme and shuffled futures.
+        Constant futures are left out: a flat price series has undefined indicators.
+
+        Parameters
+        ----------
+        ohlcv : pandas.DataFrame
+            Daily prices in time order.
+        n_rows : int, default=300
+            How many of the last rows to check.
+        random_state : int, default=0
+            Seed of the perturbations.
+
+        Returns
+        -------
+        LookaheadReport
+        """
+        from sktemporal.lookahead import check_no_lookahead
+
+        return check_no_lookahead(
+            _RowAligned(self),
+            ohlcv.iloc[-n_rows:],
+            fit=False,
+            n_trials=1,
+            kinds=("noise", "extreme", "shuffle"),
+            random_state=random_state,
+        )
+
     def make_windows(self, ohlcv):
         """The scaled feature windows the classifier sees, one per row with a full window.
 
@@ -449,3 +481,24 @@ class DirectionModel:
             out_of_sample=description.get("out_of_sample", {}),
             **settings,
         )
+
+
+class _RowAligned(BaseEstimator):
+    """A fitted DirectionModel as an estimator with one output row per input row.
+
+    The model predicts only rows with a full window; the look-ahead check needs outputs aligned
+    with its input, so the first rows are NaN.
+    """
+
+    def __init__(self, model=None):
+        self.model = model
+
+    def fit(self, X, y=None):
+        return self
+
+    def __sklearn_is_fitted__(self):
+        return True
+
+    def predict_proba(self, ohlcv):
+        frame = self.model.predict_proba_frame(ohlcv).drop(columns="predicted_class")
+        return frame.reindex(ohlcv.index).to_numpy()

@@ -55,9 +55,13 @@ _FEATURE_NAMES = (
 
 
 def _lag(values, periods):
-    """``values`` moved ``periods`` rows later, NaN in the first ``periods`` rows."""
+    """``values`` moved ``periods`` rows later, NaN in the first ``periods`` rows.
+
+    A lag as long as the series or longer leaves every row NaN.
+    """
     lagged = np.full_like(values, np.nan)
-    lagged[periods:] = values[: len(values) - periods]
+    if periods < len(values):
+        lagged[periods:] = values[: len(values) - periods]
     return lagged
 
 
@@ -159,6 +163,11 @@ def _ohlcv_arrays(X):
         )
     if len(X) == 0:
         raise ValueError("the prices have no rows; TechnicalIndicators needs at least one.")
+    if isinstance(X.index, pd.DatetimeIndex) and X.index.hasnans:
+        row = int(np.argmax(X.index.isna()))
+        raise ValueError(
+            f"the DatetimeIndex has a missing timestamp (NaT) at row {row}; drop or fill it first."
+        )
     if isinstance(X.index, pd.DatetimeIndex) and not X.index.is_monotonic_increasing:
         row = int(np.argmax(X.index[1:] < X.index[:-1])) + 1
         raise ValueError(

@@ -12,6 +12,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, validate_params
 
+from sktemporal.windowing import check_time_index
+
 __all__ = ["DirectionLabeler", "forward_returns", "make_direction_labels"]
 
 _PARAMETER_CONSTRAINTS = {
@@ -28,6 +30,10 @@ def _check_close(close, horizon):
             "or give the DataFrame to DirectionLabeler."
         )
     index = close.index if isinstance(close, pd.Series) else None
+    if index is not None:
+        # Labels look ``horizon`` rows ahead: rows out of time order would silently label
+        # each price by an unrelated one.
+        check_time_index(index)
     values = np.asarray(close)
     if values.ndim != 1:
         raise ValueError(f"close must be 1-D, got an array of shape {values.shape}.")
@@ -129,7 +135,8 @@ def make_direction_labels(close, horizon=1, threshold=0.005):
     ------
     ValueError
         If ``close`` has NaN, infinite, zero or negative values, is not 1-D, or has no
-        more than ``horizon`` rows.
+        more than ``horizon`` rows; or if it is a Series whose ``DatetimeIndex`` is not
+        strictly increasing (unsorted, repeated or missing timestamps).
 
     See Also
     --------

@@ -7,6 +7,7 @@ is loaded in Keras' safe mode, so a model file cannot run code when it is read.
 """
 
 import json
+import math
 import os
 import tempfile
 import warnings
@@ -36,6 +37,157 @@ def _array_to_json(array):
 
 def _array_from_json(data):
     return np.asarray(data["values"], dtype=object if data["dtype"] == "O" else data["dtype"])
+
+
+class _MetadataError(ValueError):
+    """A problem in ``sktemporal.json``; ``load`` adds the file name to the message."""
+
+
+# dtype kinds an array of labels or feature names may have: bool, integers, float, text, object.
+_ARRAY_KINDS = "biufUO"
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value):
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _checked_array(data, key):
+    """A flat, non-empty array from its JSON form ``{"values": [...], "dtype": "..."}``."""
+    if not isinstance(data, dict) or set(data) != {"values", "dtype"}:
+        raise _MetadataError(f"{key!r} must be an object with 'values' and 'dtype'.")
+    values, dtype = data["values"], data["dtype"]
+    if not isinstance(values, list) or not values:
+        raise _MetadataError(f"{key!r} values must be a non-empty list.")
+    if not all(value is None or isinstance(value, str | int | float) for value in values):
+        raise _MetadataError(f"{key!r} values must be a flat list of numbers or strings.")
+    if not isinstance(dtype, str):
+        raise _MetadataError(f"{key!r} dtype must be a string, got {dtype!r}.")
+    try:
+        if np.dtype(dtype).kind not in _ARRAY_KINDS:
+            raise _MetadataError(f"{key!r} has the unsupported dtype {dtype!r}.")
+        array = _array_from_json(data)
+    except (TypeError, ValueError, OverflowError) as error:
+        if isinstance(error, _MetadataError):
+            raise
+        raise _MetadataError(f"{key!r} cannot be read as an array: {error}") from None
+    if array.ndim != 1:
+        raise _MetadataError(f"{key!r} must be 1-D, got shape {array.shape}.")
+    return array
+
+
+def _checked_params(params, estimator_class):
+    """Decoded constructor parameters; only the estimator's own names are accepted."""
+    if not isinstance(params, dict):
+        raise _MetadataError(f"'params' must be an object, got {type(params).__name__}.")
+    known = set(estimator_class._get_param_names())
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise _MetadataError(
+            f"'params' holds {unknown}, which are not parameters of {estimator_class.__name__}."
+        )
+    if params.get("callbacks") is not None:
+        # save() never stores callbacks (they are Python objects): a value here is forged.
+        raise _MetadataError("'params' may not hold callbacks; a model file stores none.")
+    try:
+        decoded = _params_from_json(params)
+    except Exception as error:  # Keras raises many types for a bad optimizer config.
+        raise _MetadataError(f"'params' cannot be decoded: {error}") from None
+    estimator = estimator_class(**decoded)
+    try:
+        estimator._validate_params()
+    except ValueError as error:  # InvalidParameterError, also a TypeError
+        raise _MetadataError(f"'params' are invalid: {error}") from None
+    return estimator
+
+
+def _check_metadata(metadata, estimator_class):
+    """Check every field of ``sktemporal.json``; return the estimator and its fitted state."""
+    for key in (
+        "params",
+        "classes",
+        "n_features_in",
+        "n_timesteps",
+        "n_channels",
+        "n_iter",
+        "history",
+        "attention_weights",
+    ):
+        if key not in metadata:
+            raise _MetadataError(f"the field {key!r} is missing.")
+    estimator = _checked_params(metadata["params"], estimator_class)
+    state = {}
+    for key, minimum in (
+        ("n_features_in", 1),
+        ("n_timesteps", 1),
+        ("n_channels", 1),
+        ("n_iter", 0),
+    ):
+        value = metadata[key]
+        if not _is_int(value) or value < minimum:
+            raise _MetadataError(f"{key!r} must be an integer >= {minimum}, got {value!r}.")
+        state[f"{key}_"] = value
+    if state["n_features_in_"] != state["n_timesteps_"]:
+        raise _MetadataError(
+            f"'n_features_in' ({state['n_features_in_']}) must equal 'n_timesteps' "
+            f"({state['n_timesteps_']})."
+        )
+    classes = _checked_array(metadata["classes"], "classes")
+    try:
+        ordered = np.array_equal(np.unique(classes), classes)
+    except TypeError:
+        ordered = False
+    if not ordered:
+        raise _MetadataError("'classes' must be distinct and sorted.")
+    state["classes_"] = classes
+    history = metadata["history"]
+    if not isinstance(history, dict) or not all(
+        isinstance(values, list) and all(_is_number(v) for v in values)
+        for values in history.values()
+    ):
+        raise _MetadataError("'history' must map each metric to a list of numbers.")
+    state["history_"] = history
+    weights = metadata["attention_weights"]
+    if (
+        not isinstance(weights, list)
+        or len(weights) != state["n_timesteps_"]
+        or not all(_is_number(w) and math.isfinite(w) for w in weights)
+    ):
+        raise _MetadataError(
+            f"'attention_weights' must be a list of {state['n_timesteps_']} finite numbers "
+            "(one per time step)."
+        )
+    state["attention_weights_"] = np.asarray(weights, dtype=np.float64)
+    if "feature_names_in" in metadata:
+        names = _checked_array(metadata["feature_names_in"], "feature_names_in")
+        if len(names) != state["n_features_in_"]:
+            raise _MetadataError(
+                f"'feature_names_in' holds {len(names)} names for {state['n_features_in_']} "
+                "features."
+            )
+        state["feature_names_in_"] = names
+    return estimator, state
+
+
+def _check_model(model, state):
+    """Check that the network takes the stored window shape and outputs one unit per class."""
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        raise _MetadataError("the network must have one input and one output.")
+    window = tuple(model.inputs[0].shape)[1:]
+    expected = (state["n_timesteps_"], state["n_channels_"])
+    if window != expected:
+        raise _MetadataError(
+            f"the network takes windows of shape {window}, but the metadata says {expected}."
+        )
+    units = tuple(model.outputs[0].shape)[1:]
+    if units != (len(state["classes_"]),):
+        raise _MetadataError(
+            f"the network outputs shape {units}, but the metadata lists "
+            f"{len(state['classes_'])} classes."
+        )
 
 
 def _params_to_json(estimator):
@@ -117,10 +269,19 @@ def save_classifier(estimator, path):
         estimator.model_.save(temporary)
         with zipfile.ZipFile(temporary, "a") as archive:
             archive.writestr(_METADATA_MEMBER, json.dumps(metadata))
+        # mkstemp creates the file readable by its owner only; give the model file the
+        # permissions of any new file.
+        os.chmod(temporary, 0o666 & ~_current_umask())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _current_umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def load(path):
@@ -146,8 +307,11 @@ def load(path):
     FileNotFoundError
         If ``path`` does not exist.
     ValueError
-        If the file is not an sktemporal model file, is truncated or corrupted, or holds a
-        model that safe mode refuses.
+        If the file is not an sktemporal model file, is truncated or corrupted, holds a
+        model that safe mode refuses, or its ``sktemporal.json`` is invalid: a field of the
+        wrong type, a parameter that the estimator does not have or that fails its
+        validation, or a window shape or number of classes that the network contradicts.
+        The message names the file.
 
     Notes
     -----
@@ -172,10 +336,14 @@ def load(path):
     metadata = _read_metadata(path)
     classes = _estimator_classes()
     name = metadata.get("estimator")
-    if name not in classes:
+    if not isinstance(name, str) or name not in classes:
         raise ValueError(
             f"{str(path)!r} names the estimator {name!r}, which is not one of {sorted(classes)}."
         )
+    try:
+        estimator, state = _check_metadata(metadata, classes[name])
+    except _MetadataError as error:
+        raise ValueError(f"{str(path)!r} has invalid sktemporal metadata: {error}") from None
     try:
         model = keras.saving.load_model(path, compile=True, safe_mode=True)
     except Exception as error:  # Keras raises many types for a bad archive; name the file.
@@ -183,21 +351,19 @@ def load(path):
             f"The Keras model in {str(path)!r} could not be loaded: {error}"
         ) from None
     try:
-        estimator = classes[name](**_params_from_json(metadata["params"]))
-        estimator.model_ = model
-        estimator.classes_ = _array_from_json(metadata["classes"])
-        estimator.n_features_in_ = metadata["n_features_in"]
-        estimator.n_timesteps_ = metadata["n_timesteps"]
-        estimator.n_channels_ = metadata["n_channels"]
-        estimator.n_iter_ = metadata["n_iter"]
-        estimator.history_ = metadata["history"]
-        estimator.attention_weights_ = np.asarray(metadata["attention_weights"])
-        if "feature_names_in" in metadata:
-            estimator.feature_names_in_ = _array_from_json(metadata["feature_names_in"])
-    except (KeyError, TypeError) as error:
-        raise ValueError(f"{str(path)!r} has incomplete sktemporal metadata ({error}).") from None
-    estimator._initialize_callbacks()
-    estimator._random_state = estimator._seed()
+        _check_model(model, state)
+    except _MetadataError as error:
+        raise ValueError(
+            f"{str(path)!r} has sktemporal metadata that does not match its network: {error}"
+        ) from None
+    estimator.model_ = model
+    for attribute, value in state.items():
+        setattr(estimator, attribute, value)
+    try:
+        estimator._initialize_callbacks()
+        estimator._random_state = estimator._seed()
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{str(path)!r} has invalid sktemporal metadata: {error}") from None
     return estimator
 
 
@@ -209,15 +375,25 @@ def _read_metadata(path):
         )
     try:
         with zipfile.ZipFile(path) as archive:
-            if _METADATA_MEMBER not in archive.namelist():
-                raise ValueError(
-                    f"{str(path)!r} is a zip archive without {_METADATA_MEMBER}: it was not "
-                    "written by sktemporal's save()."
-                )
-            metadata = json.loads(archive.read(_METADATA_MEMBER))
-    except (zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError) as error:
+            has_metadata = _METADATA_MEMBER in archive.namelist()
+            data = archive.read(_METADATA_MEMBER) if has_metadata else None
+    except zipfile.BadZipFile as error:
         raise ValueError(f"{str(path)!r} is corrupted: {error}") from None
-    if not isinstance(metadata, dict) or metadata.get("format_version") != _FORMAT_VERSION:
+    if not has_metadata:
+        raise ValueError(
+            f"{str(path)!r} is a zip archive without {_METADATA_MEMBER}: it was not "
+            "written by sktemporal's save()."
+        )
+    try:
+        metadata = json.loads(data)
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, over-long integers
+        raise ValueError(f"{str(path)!r} is corrupted: {error}") from None
+    except RecursionError:
+        raise ValueError(
+            f"{str(path)!r} is corrupted: {_METADATA_MEMBER} is nested too deeply."
+        ) from None
+    version = metadata.get("format_version") if isinstance(metadata, dict) else None
+    if not _is_int(version) or version != _FORMAT_VERSION:
         raise ValueError(
             f"{str(path)!r} has an unknown sktemporal format version; expected {_FORMAT_VERSION}."
         )

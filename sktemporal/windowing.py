@@ -5,10 +5,15 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 __all__ = ["SlidingWindowTransformer", "check_time_index"]
+
+# Most values the front padding may hold: 2**27 float64 values are 1 GiB. Only windows far
+# longer than any table reach it (a 2-column table needs sequence_length > 67 million), and
+# each such window would be almost all padding; refusing them beats a failed allocation.
+_MAX_PADDING_VALUES = 2**27
 
 
 def check_time_index(index):
@@ -61,12 +66,17 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
     padding is made from row 0 or a constant, never from later rows.
 
     The windows are a read-only strided view of a padded copy of the table, so memory grows with
-    the number of rows, not with ``rows × sequence_length``.
+    the number of rows plus ``sequence_length``, not with ``rows × sequence_length``. The
+    padding alone holds ``(sequence_length - 1) × n_features`` values; a ``sequence_length`` for
+    which that exceeds 2**27 values (1 GiB of float64) is refused with a ``ValueError`` instead
+    of attempting the allocation.
 
     Parameters
     ----------
     sequence_length : int, default=30
-        Number of time steps in each window, the current row included.
+        Number of time steps in each window, the current row included. It may exceed the
+        number of rows (the windows are then completed by padding), within the memory bound
+        given above. Booleans are refused.
     padding : {"edge", "constant"}, default="edge"
         How the windows of the first ``sequence_length - 1`` rows are completed.
     fill_value : float, default=0.0
@@ -135,6 +145,7 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         self : SlidingWindowTransformer
             The fitted transformer.
         """
+        self._check_sequence_length()
         self._validate_table(X, reset=True)
         return self
 
@@ -152,8 +163,17 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
             Read-only view; ``windows[i, -1]`` is row ``i``.
         """
         check_is_fitted(self)
+        self._check_sequence_length()
         table = self._validate_table(X, reset=False)
         return self._windows(table)
+
+    def _check_sequence_length(self):
+        # ``bool`` is an ``Integral``, so the declared constraint lets True and False through.
+        if isinstance(self.sequence_length, bool | np.bool_):
+            raise InvalidParameterError(
+                "The 'sequence_length' parameter of SlidingWindowTransformer must be an int in "
+                f"the range [1, inf), not a bool; got {self.sequence_length!r}."
+            )
 
     def _validate_table(self, X, reset):
         if isinstance(X, pd.DataFrame):
@@ -174,7 +194,16 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         )
 
     def _windows(self, table):
-        length = self.sequence_length
+        length = int(self.sequence_length)
+        n_padding_values = (length - 1) * table.shape[1]
+        if n_padding_values > _MAX_PADDING_VALUES:
+            raise ValueError(
+                f"sequence_length={length} is too long: the windows of a table with "
+                f"{table.shape[1]} column(s) would need {length - 1} rows of padding "
+                f"({n_padding_values * table.itemsize / 2**30:.1f} GiB), above the limit of "
+                f"{_MAX_PADDING_VALUES} padded values. Use a sequence_length of at most "
+                f"{_MAX_PADDING_VALUES // table.shape[1] + 1}."
+            )
         if self.padding == "edge":
             padded = np.concatenate([np.repeat(table[:1], length - 1, axis=0), table])
         else:

@@ -87,6 +87,8 @@ def test_train_writes_model_pipeline_and_report(trained, prices_csv):
     assert sum(report["class_shares"].values()) == pytest.approx(1.0)
     assert report["files"]["model"] == str(folder / "m.keras")
     assert report["files"]["oos_predictions"] == str(folder / "m.keras.oos.csv")
+    assert report["lookahead_check"]["leaks"] is False
+    assert report["lookahead_check"]["kinds"] == ["noise", "extreme", "shuffle"]
     assert report["data"]["source"] == str(prices_csv)
     pipeline = json.loads((folder / "m.keras.pipeline.json").read_text())
     assert pipeline["trained_on"]["data_source"] == str(prices_csv)

@@ -255,3 +255,60 @@ def test_load_ohlcv_csv_missing_file_names_the_path(tmp_path):
 def test_load_ohlcv_csv_rejects_a_directory(tmp_path):
     with pytest.raises(IsADirectoryError, match="expected an OHLCV CSV file"):
         load_ohlcv_csv(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"date,open,high,low,close,volume\n2020-01-01,1,2,0.5,\xff,10\n", "not UTF-8"),
+        (
+            b'date,open,high,low,close,volume\n"2020-01-01,1,2,0.5,1.5,10\n',
+            "not a well-formed CSV file.*EOF inside string",
+        ),
+        (
+            b"date,open,high,low,close,volume\n2020-01-01,1,2,0.5,1.5,10\n"
+            b"2020-01-02,1,2,0.5,1.5,10,7,7\n",
+            "not a well-formed CSV file.*Expected 6 fields",
+        ),
+        (
+            b"date,open,high,low,close,volume\n2020-01-01T00:00+01:00,1,2,0.5,1.5,10\n"
+            b"2020-01-02T00:00+02:00,1,2,0.5,1.5,10\n",
+            "different UTC offsets",
+        ),
+        (
+            b"date,open,high,low,close,volume\n2020-01-01,True,True,True,True,True\n",
+            "non-numeric value 'True' in column 'open'",
+        ),
+        (
+            b"date,close,close,open,high,low,volume\n2020-01-01,1,2,1,1,1,1\n",
+            "columns 'close' and 'close' both read as 'close'",
+        ),
+        (b"date,open,high,low,close,volume\n-1,1,2,0.5,1.5,10\n", "date '-1'.*before 1800"),
+    ],
+    ids=[
+        "not utf-8",
+        "stray quote",
+        "extra fields",
+        "utc offsets",
+        "booleans",
+        "repeated",
+        "year -1",
+    ],
+)
+def test_load_ohlcv_csv_names_the_file_for_malformed_csv(tmp_path, data, message):
+    path = tmp_path / "prices.csv"
+    path.write_bytes(data)
+    with pytest.raises(ValueError, match=message) as error:
+        load_ohlcv_csv(path)
+    assert str(error.value).startswith(f"'{path}'")
+    assert "\n" not in str(error.value)
+
+
+def test_load_ohlcv_csv_keeps_one_utc_offset(tmp_path):
+    path = write_csv(
+        tmp_path,
+        [HEADER, "2020-01-02T00:00+01:00,10,11,9,10,1", "2020-01-03T00:00+01:00,10,11,9,10,1"],
+    )
+    prices = load_ohlcv_csv(path)
+    assert str(prices.index.tz) == "UTC+01:00"
+    assert len(prices) == 2

@@ -300,3 +300,32 @@ def test_changing_rows_from_t_on_never_changes_features_before_t(case):
         after = TechnicalIndicators().fit_transform(perturbed)
 
     np.testing.assert_array_equal(after[:t], before[:t])
+
+
+@pytest.mark.parametrize("n_rows", [1, 4, 5, 6, 9, 11, 19, 20])
+def test_short_tables_give_nan_lags_instead_of_failing(n_rows):
+    prices = pd.DataFrame(
+        {
+            "open": np.linspace(1.0, 2.0, n_rows),
+            "high": np.linspace(1.2, 2.2, n_rows),
+            "low": np.linspace(0.9, 1.9, n_rows),
+            "close": np.linspace(1.1, 2.1, n_rows),
+            "volume": np.full(n_rows, 10.0),
+        }
+    )
+    indicators = TechnicalIndicators()
+    features = indicators.fit_transform(prices)
+    assert features.shape == (n_rows, 34)
+    names = list(indicators.get_feature_names_out())
+    for periods in (5, 10, 20):
+        column = features[:, names.index(f"return_{periods}")]
+        assert np.isnan(column[: min(periods, n_rows)]).all()
+
+
+def test_a_missing_timestamp_is_reported_as_nat():
+    index = pd.DatetimeIndex(["2020-01-01", pd.NaT, "2020-01-03"])
+    prices = pd.DataFrame(
+        {"open": 1.0, "high": 1.2, "low": 0.9, "close": 1.1, "volume": 10.0}, index=index
+    )
+    with pytest.raises(ValueError, match=r"missing timestamp \(NaT\) at row 1"):
+        TechnicalIndicators().fit_transform(prices)

@@ -201,3 +201,22 @@ def test_label_at_row_s_depends_only_on_rows_s_to_s_plus_horizon(case):
     windows = np.lib.stride_tricks.sliding_window_view(changed, horizon + 1)
     untouched = ~windows.any(axis=1)
     np.testing.assert_array_equal(after[untouched], before[untouched])
+
+
+@pytest.mark.parametrize(
+    "dates, message",
+    [
+        (["2020-01-03", "2020-01-01", "2020-01-02"], "not sorted"),
+        (["2020-01-01", "2020-01-01", "2020-01-02"], "more than once"),
+        (["2020-01-01", None, "2020-01-02"], "NaT"),
+    ],
+    ids=["unsorted", "duplicated", "missing"],
+)
+def test_a_time_index_out_of_order_is_refused(dates, message):
+    close = pd.Series([1.0, 2.0, 3.0], index=pd.DatetimeIndex(dates))
+    with pytest.raises(ValueError, match=message):
+        make_direction_labels(close)
+    with pytest.raises(ValueError, match=message):
+        forward_returns(close)
+    with pytest.raises(ValueError, match=message):
+        DirectionLabeler().fit_transform(close.to_frame("Close"))

@@ -46,4 +46,4 @@ def test_lstm_layers_stay_cudnn_eligible():
 
 def test_transformer_rejects_heads_that_do_not_divide_the_width():
     with pytest.raises(ValueError, match="divisible"):
-        TransformerNetwork(d_model=6, num_heads=4).build_network((5, 2))
+        TransformerNetwork(d_model=6, num_heads=4)

@@ -1,3 +1,6 @@
+import json
+import os
+import stat
 import zipfile
 
 import keras
@@ -111,3 +114,75 @@ def test_unknown_estimator_name_is_refused(fitted, tmp_path):
             target.writestr(item, data)
     with pytest.raises(ValueError, match="'os.system', which is not one of"):
         load(forged)
+
+
+def _with_metadata(path, target, **changes):
+    """Copy the model file at ``path`` to ``target`` with its sktemporal.json updated."""
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(target, "w") as archive:
+        for item in source.namelist():
+            data = source.read(item)
+            if item == "sktemporal.json":
+                metadata = json.loads(data)
+                params = changes.pop("params_update", None)
+                if params is not None:
+                    metadata["params"] = {**metadata["params"], **params}
+                data = json.dumps({**metadata, **changes}).encode()
+            archive.writestr(item, data)
+    return target
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"estimator": []}, "names the estimator"),
+        ({"params": [1]}, "'params' must be an object"),
+        ({"params_update": {"not_a_parameter": 1}}, r"\['not_a_parameter'\], which are not"),
+        ({"params_update": {"callbacks": 5}}, "callbacks"),
+        ({"params_update": {"random_state": "x"}}, "random_state"),
+        ({"params_update": {"epochs": 0}}, "epochs"),
+        ({"classes": {"values": [[0], 1], "dtype": "<i8"}}, "flat list"),
+        ({"classes": {"values": [1, 0], "dtype": "<i8"}}, "distinct and sorted"),
+        ({"classes": {"values": [0, 1], "dtype": "<M8[ns]"}}, "unsupported dtype"),
+        ({"classes": {"values": [0, 1, 2, 3, 4], "dtype": "<i8"}}, "lists 5 classes"),
+        (
+            {"n_timesteps": 7, "n_features_in": 7, "attention_weights": [0.1] * 7},
+            "takes windows of shape",
+        ),
+        ({"n_channels": True}, "'n_channels' must be an integer"),
+        ({"attention_weights": [0.5]}, "attention_weights"),
+        ({"history": {"loss": ["a"]}}, "history"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_tampered_metadata_is_refused_naming_the_file(fitted, tmp_path, changes, message):
+    path = tmp_path / "model.keras"
+    fitted.save(path)
+    forged = _with_metadata(path, tmp_path / "forged.keras", **changes)
+    with pytest.raises(ValueError, match=message) as error:
+        load(forged)
+    assert repr(str(forged)) in str(error.value)
+
+
+def test_deeply_nested_metadata_is_refused_naming_the_file(fitted, tmp_path):
+    path = tmp_path / "model.keras"
+    fitted.save(path)
+    forged = tmp_path / "forged.keras"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(forged, "w") as archive:
+        for item in source.namelist():
+            data = source.read(item)
+            if item == "sktemporal.json":
+                data = b"[" * 100_000 + b"]" * 100_000
+            archive.writestr(item, data)
+    with pytest.raises(ValueError, match="nested too deeply") as error:
+        load(forged)
+    assert repr(str(forged)) in str(error.value)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_saved_file_has_the_permissions_of_a_new_file(fitted, tmp_path):
+    previous = os.umask(0o022)
+    try:
+        fitted.save(tmp_path / "model.keras")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "model.keras").stat().st_mode) == 0o644

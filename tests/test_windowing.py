@@ -108,3 +108,24 @@ def test_no_window_sees_rows_after_its_own(table, sequence_length, cut, data):
     original = transformer.fit_transform(table)
     changed = transformer.fit_transform(perturbed)
     np.testing.assert_array_equal(original[:cut], changed[:cut])
+
+
+@pytest.mark.parametrize("length", [True, False, np.bool_(True)])
+def test_a_boolean_sequence_length_is_refused(length):
+    with pytest.raises(ValueError, match="sequence_length"):
+        SlidingWindowTransformer(sequence_length=length).fit_transform(np.ones((3, 2)))
+
+
+def test_windows_longer_than_the_table_are_padded():
+    windows = SlidingWindowTransformer(sequence_length=50).fit_transform(
+        np.arange(6.0).reshape(3, 2)
+    )
+    assert windows.shape == (3, 50, 2)
+    np.testing.assert_array_equal(windows[2, -3:], np.arange(6.0).reshape(3, 2))
+    np.testing.assert_array_equal(windows[2, :-3], np.tile([0.0, 1.0], (47, 1)))
+
+
+def test_a_sequence_length_needing_gigabytes_of_padding_is_refused():
+    transformer = SlidingWindowTransformer(sequence_length=10**9)
+    with pytest.raises(ValueError, match=r"sequence_length=1000000000 is too long.*GiB"):
+        transformer.fit_transform(np.ones((3, 2)))

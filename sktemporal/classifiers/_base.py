@@ -189,8 +189,9 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         self : object
             The fitted classifier.
         """
-        X, y = self._initialize(X, y)
+        X, y = self._validate_training_data(X, y)
         weights, rows = self._training_weights(X, y, sample_weight)
+        self._build()
         train_rows, validation_rows = self._split_validation_tail(rows)
         callbacks = []
         if self.checkpoint_dir is not None:
@@ -229,19 +230,25 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         self : object
             The updated classifier.
         """
-        if not hasattr(self, "model_"):
+        first_call = not hasattr(self, "model_")
+        if first_call:
             self._validate_params()
-            X, y = self._initialize(X, y, classes=classes)
+            X, y = self._validate_training_data(X, y, classes=classes)
         else:
             X, y = self._validate_inputs(X, y, reset=False)
             y = self._encode_labels(y)
         weights, rows = self._training_weights(X, y, sample_weight)
+        if first_call:
+            self._build()
         self._train(X, y, weights, rows, epochs=1, initial_epoch=self.current_epoch)
         self.attention_weights_ = self._attention_maps(X)[-1].mean(axis=(0, 1, 2))
         return self
 
-    def _initialize(self, X, y, classes=None):
-        """Validate, encode the labels and build a fresh compiled network (scikeras hook)."""
+    def _validate_training_data(self, X, y, classes=None):
+        """Check every input and parameter, set ``classes_``; return X and encoded labels.
+
+        Runs before any Keras code, so bad input fails here with a message that names it.
+        """
         X, y = self._validate_inputs(X, y, reset=True)
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y if classes is None else np.concatenate([classes, y]))
@@ -251,13 +258,24 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                 f"y contains only one class ({self.classes_[0]!r}); a classifier needs samples "
                 "of at least two classes."
             )
+        self._build_network()  # builders check their own hyper-parameters
+        self._get_compile_kwargs()
+        for position, callback in enumerate(self.callbacks or []):
+            if not isinstance(callback, keras.callbacks.Callback):
+                raise ValueError(
+                    f"callbacks[{position}] is a {type(callback).__name__}, not a "
+                    "keras.callbacks.Callback instance."
+                )
+        return X, encoder.transform(y)
+
+    def _build(self):
+        """Seed, then build and compile a fresh network (through scikeras)."""
         seed = self._seed()
         self._random_state = seed  # read by scikeras around Model.fit
         with _seeded(seed):
             self.model_ = self._build_keras_model()
         self._initialize_callbacks()
         self._attention_model = None
-        return X, encoder.transform(y)
 
     def _seed(self):
         if self.random_state is None:
@@ -283,10 +301,18 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         rows = np.arange(len(X))
         if sample_weight is None and self.class_weight is None:
             return None, rows
-        weights = _check_sample_weight(sample_weight, X, dtype=np.float32)
+        weights = _check_sample_weight(
+            sample_weight, X, dtype=np.float32, ensure_non_negative=True
+        )
         if self.class_weight is not None:
             class_weight = self.class_weight
             if isinstance(class_weight, dict):
+                unknown = [label for label in class_weight if label not in self.classes_]
+                if unknown:
+                    raise ValueError(
+                        f"class_weight names labels {unknown} that are not classes of y "
+                        f"({self.classes_.tolist()})."
+                    )
                 class_weight = {
                     np.searchsorted(self.classes_, k): w for k, w in class_weight.items()
                 }
@@ -351,9 +377,15 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     def _get_compile_kwargs(self):
         optimizer = self.optimizer
         if isinstance(optimizer, str):
-            optimizer = keras.optimizers.get(
-                {"class_name": optimizer, "config": {"learning_rate": self.learning_rate}}
-            )
+            try:
+                optimizer = keras.optimizers.get(
+                    {"class_name": optimizer, "config": {"learning_rate": self.learning_rate}}
+                )
+            except (ValueError, TypeError):
+                raise ValueError(
+                    f"optimizer={optimizer!r} is not the name of a Keras optimizer "
+                    "(e.g. 'adam', 'adamw', 'sgd', 'rmsprop')."
+                ) from None
         else:
             optimizer = type(optimizer).from_config(optimizer.get_config())
         return {
@@ -383,6 +415,11 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         X, y = validated if isinstance(validated, tuple) else (validated, None)
         if X.ndim == 2:
             X = X[:, :, np.newaxis]
+        if 0 in X.shape[1:]:
+            raise ValueError(
+                f"X has windows of {X.shape[1]} time steps x {X.shape[2]} features; both must be "
+                "at least 1."
+            )
         if reset:
             self.n_timesteps_, self.n_channels_ = X.shape[1:]
         else:
@@ -515,6 +552,10 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         from sktemporal.persistence import save_classifier
 
         save_classifier(self, path)
+
+    def __sklearn_is_fitted__(self):
+        # Set last by fit, partial_fit and load: a fit that failed part-way is not fitted.
+        return hasattr(self, "attention_weights_")
 
     def __getstate__(self):
         state = super().__getstate__()

@@ -150,6 +150,13 @@ class AttentionLSTMClassifier(BaseDeepClassifier):
 
     def _build_network(self):
         units = (self.lstm_units,) if isinstance(self.lstm_units, Integral) else self.lstm_units
+        if not units or not all(
+            isinstance(u, Integral) and not isinstance(u, bool) and u >= 1 for u in units
+        ):
+            raise ValueError(
+                "lstm_units must be a positive int or a non-empty tuple of positive ints; "
+                f"got {self.lstm_units!r}."
+            )
         return AttentionLSTMNetwork(
             units=units,
             attention_units=self.attention_units,

@@ -16,11 +16,32 @@ _PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
 _OUTPUT_COLUMNS = (*_PRICE_COLUMNS, "volume")
 _REQUIRED_COLUMNS = ("open", "high", "low", "close", "volume")
 _DATE_COLUMN_NAMES = ("date", "timestamp", "datetime")
+# Dates before this are taken as misparsed values (``-1`` reads as the year -1), not prices.
+_EARLIEST_DATE = pd.Timestamp("1800-01-01")
 
 
 def _normalize_column_name(name):
     """Lower-case a column name and fold runs of spaces and underscores into one ``_``."""
     return re.sub(r"[\s_]+", "_", str(name).strip().lower())
+
+
+def _check_repeated_columns(header, source):
+    """Reject a header that names a recognised column twice, as the file spells it.
+
+    pandas renames a repeated name (``close,close`` reads as ``close``, ``close.1``), which
+    :func:`_match_columns` would then miss.
+    """
+    seen = {}
+    for column in header:
+        name = _normalize_column_name(column)
+        if name not in (*_OUTPUT_COLUMNS, *_DATE_COLUMN_NAMES):
+            continue
+        if name in seen:
+            raise ValueError(
+                f"{source}: columns {seen[name]!r} and {column!r} both read as {name!r}; "
+                "keep only one of them."
+            )
+        seen[name] = column
 
 
 def _match_columns(columns, source):
@@ -66,7 +87,17 @@ def _parse_dates(values, column, source, date_format):
         # Without a guessable format pandas parses each value on its own and says so;
         # every value is still checked below.
         warnings.filterwarnings("ignore", message="Could not infer format", category=UserWarning)
-        dates = pd.to_datetime(values, format=date_format, errors="coerce")
+        try:
+            dates = pd.to_datetime(values, format=date_format, errors="coerce")
+        except (ValueError, TypeError, OverflowError) as error:
+            if "mixed timezones" in str(error).lower():
+                raise ValueError(
+                    f"{source}: the dates in column {column!r} have different UTC offsets; "
+                    "write them all with the same offset, or all without one."
+                ) from None
+            raise ValueError(
+                f"{source}: cannot parse the dates in column {column!r}: {error}"
+            ) from None
     bad = np.flatnonzero(dates.isna().to_numpy())
     if bad.size:
         row = bad[0]
@@ -78,12 +109,26 @@ def _parse_dates(values, column, source, date_format):
             f"{source}: cannot parse date {value!r} in column {column!r} at data row "
             f"{row + 1}{hint}."
         )
+    early = (dates.dt.tz_localize(None) if dates.dt.tz is not None else dates) < _EARLIEST_DATE
+    if early.any():
+        row = int(np.argmax(early.to_numpy()))
+        raise ValueError(
+            f"{source}: date {values.iloc[row]!r} in column {column!r} at data row {row + 1} "
+            f"reads as {dates.iloc[row]}, before {_EARLIEST_DATE:%Y}; is it really a date?"
+        )
     return pd.DatetimeIndex(dates, name="date")
 
 
 def _to_float(values, column, source):
     """Convert one column to float64, naming the first value that is not a number."""
-    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+    if pd.api.types.is_bool_dtype(values):
+        # pandas reads a column of True/False as booleans; they are not prices.
+        date = values.index[0]
+        raise ValueError(
+            f"{source}: non-numeric value {str(values.iloc[0])!r} in column {column!r} on "
+            f"{date:%Y-%m-%d}; the column holds True/False, not numbers."
+        )
+    if not pd.api.types.is_numeric_dtype(values):
         numbers = pd.to_numeric(values, errors="coerce")
         bad = numbers.isna() & values.notna()
         if bad.any():
@@ -218,10 +263,13 @@ def load_ohlcv_csv(path, *, min_rows=1, date_format=None):
     FileNotFoundError
         If ``path`` does not exist.
     ValueError
-        If a required column is missing; a date is missing, cannot be parsed or appears
-        twice; a price or volume is missing, infinite or not a number; a price is zero or
-        negative; a volume is negative; or the file has fewer than ``min_rows`` rows.
-        Rows are counted from 1, after the header.
+        If the file is not UTF-8 text or not well-formed CSV (a stray quote, a row with
+        more fields than the header); a required column is missing or named twice; a date
+        is missing, cannot be parsed, is before 1800, appears twice, or the dates carry
+        different UTC offsets; a price or volume is missing, infinite or not a number
+        (``True``/``False`` included); a price is zero or negative; a volume is negative; or
+        the file has fewer than ``min_rows`` rows. Every message names the file. Rows are
+        counted from 1, after the header.
 
     Warns
     -----
@@ -262,6 +310,17 @@ def load_ohlcv_csv(path, *, min_rows=1, date_format=None):
     source = f"'{file}'"
     try:
         raw = pd.read_csv(file)
+        # The header as written, before pandas renames repeated names.
+        header = pd.read_csv(file, header=None, nrows=1, dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:
         raise ValueError(f"{source} is empty; expected a CSV file with a header row.") from None
+    except UnicodeDecodeError as error:
+        bad_byte = error.object[error.start : error.start + 1].hex()
+        raise ValueError(
+            f"{source} is not UTF-8 text (it holds the byte 0x{bad_byte}); save it as UTF-8."
+        ) from None
+    except (pd.errors.ParserError, ValueError) as error:
+        problem = " ".join(str(error).split())
+        raise ValueError(f"{source} is not a well-formed CSV file: {problem}") from None
+    _check_repeated_columns(header.iloc[0].tolist() if len(header) else [], source)
     return _validate_ohlcv(raw, source=source, min_rows=min_rows, date_format=date_format)

@@ -42,6 +42,8 @@ class TransformerNetwork:
     def __init__(
         self, d_model=64, num_heads=4, num_layers=2, ff_dim=128, dropout=0.1, norm_first=True
     ):
+        if d_model % num_heads:
+            raise ValueError(f"d_model={d_model} must be divisible by num_heads={num_heads}.")
         self.d_model = d_model
         self.num_heads = num_heads
         self.num_layers = num_layers
@@ -62,10 +64,6 @@ class TransformerNetwork:
         NetworkGraph
             Input and pooled tensors; block ``i``'s attention layer is named ``attention_i``.
         """
-        if self.d_model % self.num_heads:
-            raise ValueError(
-                f"d_model={self.d_model} must be divisible by num_heads={self.num_heads}."
-            )
         inputs = keras.Input(shape=input_shape, name="windows")
         x = keras.layers.Dense(self.d_model, name="embedding")(inputs)
         x = PositionalEncodingLayer(name="positional_encoding")(x)
