@@ -25,18 +25,6 @@ class TemporalAttentionLayer(keras.layers.Layer):
     **kwargs
         Standard ``keras.layers.Layer`` arguments (``name``, ``dtype``...).
 
-    Call arguments
-    --------------
-    inputs : tensor of shape (batch, timesteps, features)
-        The sequence to pool.
-
-    Returns
-    -------
-    context : tensor of shape (batch, features)
-        The attention-weighted sum of the time steps.
-    weights : tensor of shape (batch, timesteps)
-        Non-negative attention weights, each row summing to 1.
-
     Examples
     --------
     >>> import numpy as np
@@ -63,6 +51,20 @@ class TemporalAttentionLayer(keras.layers.Layer):
         )
 
     def call(self, inputs):
+        """Pool a sequence over its time steps.
+
+        Parameters
+        ----------
+        inputs : tensor of shape (batch, timesteps, features)
+            The sequence to pool.
+
+        Returns
+        -------
+        context : tensor of shape (batch, features)
+            The attention-weighted sum of the time steps.
+        weights : tensor of shape (batch, timesteps)
+            Non-negative attention weights, each row summing to 1.
+        """
         hidden = ops.tanh(ops.matmul(inputs, self.score_kernel) + self.score_bias)
         scores = ops.squeeze(ops.matmul(hidden, self.score_vector), axis=-1)
         weights = ops.softmax(scores, axis=-1)
@@ -89,16 +91,6 @@ class PositionalEncodingLayer(keras.layers.Layer):
     **kwargs
         Standard ``keras.layers.Layer`` arguments.
 
-    Call arguments
-    --------------
-    inputs : tensor of shape (batch, timesteps, d_model)
-        Embedded sequence.
-
-    Returns
-    -------
-    tensor of shape (batch, timesteps, d_model)
-        ``inputs`` plus the encoding of each position.
-
     Examples
     --------
     >>> import numpy as np
@@ -109,6 +101,18 @@ class PositionalEncodingLayer(keras.layers.Layer):
     """
 
     def call(self, inputs):
+        """Add the encoding of each position to a sequence.
+
+        Parameters
+        ----------
+        inputs : tensor of shape (batch, timesteps, d_model)
+            Embedded sequence.
+
+        Returns
+        -------
+        tensor of shape (batch, timesteps, d_model)
+            ``inputs`` plus the encoding of each position.
+        """
         timesteps, d_model = ops.shape(inputs)[1], ops.shape(inputs)[2]
         positions = ops.cast(ops.arange(timesteps), self.compute_dtype)[:, None]
         channels = ops.arange(d_model)

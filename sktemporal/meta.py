@@ -95,7 +95,7 @@ class ConfidenceThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         ``abstain_label=None``.
     n_features_in_ : int
         Number of features seen during ``fit``, when ``estimator_`` defines it.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during ``fit``, when ``estimator_`` defines them.
 
     See Also
