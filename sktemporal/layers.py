@@ -67,8 +67,9 @@ class TemporalAttentionLayer(keras.layers.Layer):
         """
         hidden = ops.tanh(ops.matmul(inputs, self.score_kernel) + self.score_bias)
         scores = ops.squeeze(ops.matmul(hidden, self.score_vector), axis=-1)
-        weights = ops.softmax(scores, axis=-1)
-        context = ops.sum(inputs * ops.expand_dims(weights, -1), axis=1)
+        # The softmax in float32 even under a mixed-precision policy, so the weights sum to 1.
+        weights = ops.softmax(ops.cast(scores, "float32"), axis=-1)
+        context = ops.sum(inputs * ops.cast(ops.expand_dims(weights, -1), inputs.dtype), axis=1)
         return context, weights
 
     def compute_output_shape(self, input_shape):

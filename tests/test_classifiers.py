@@ -34,6 +34,20 @@ def test_any_labels_round_trip(classifier, windows, labels):
     assert 0.0 <= classifier.score(X, y_named) <= 1.0
 
 
+def test_probabilities_sum_to_one_in_float64(fitted_classifier, windows):
+    # A float32 softmax sums to 1 only within ~1e-7, and scikit-learn's log_loss then warns
+    # "The y_prob values do not sum to one" on every split of a search.
+    X, y = windows
+    proba = fitted_classifier.predict_proba(X)
+    assert proba.dtype == np.float64
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-13)
+    from sklearn.metrics import log_loss
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        log_loss(y, proba, labels=fitted_classifier.classes_)
+
+
 def test_fitted_attributes(fitted_classifier, windows):
     X, _ = windows
     classifier = fitted_classifier

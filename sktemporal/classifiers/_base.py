@@ -20,6 +20,7 @@ from numbers import Integral, Real
 
 import keras
 import numpy as np
+from keras.src.random import seed_generator as _keras_seed_generator
 from scikeras.wrappers import BaseWrapper
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
@@ -30,6 +31,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from sktemporal.classifiers._batches import WindowBatches
+from sktemporal.classifiers._data_parallel import (
+    distribution_scope,
+    make_distribution,
+    prediction_model,
+    replica_count,
+)
 from sktemporal.networks import ATTENTION_LAYER_PREFIX
 
 __all__ = ["BaseDeepClassifier"]
@@ -47,6 +54,12 @@ def _seeded(seed):
 
     Keras seeds the global NumPy and ``random`` generators too, which a scikit-learn user would
     not expect ``fit`` to do; their state is restored on exit.
+
+    Keras draws the seed of every unseeded initializer and dropout layer from the process-wide
+    ``random`` module, which any other thread may advance between seeding and drawing (a Dask
+    worker's own threads do, within seconds), making a seeded fit differ from run to run.
+    Inside the block those draws come from a private generator seeded with ``seed``: the same
+    numbers ``random.seed(seed)`` gives, out of other threads' reach.
     """
     if seed is None:
         yield
@@ -54,9 +67,12 @@ def _seeded(seed):
     # The legacy global generator is the one Keras seeds, so it is the one to restore.
     numpy_state, python_state = np.random.get_state(), random.getstate()  # noqa: NPY002
     keras.utils.set_random_seed(seed)
+    shared = _keras_seed_generator.python_random
+    _keras_seed_generator.python_random = random.Random(seed)
     try:
         yield
     finally:
+        _keras_seed_generator.python_random = shared
         np.random.set_state(numpy_state)  # noqa: NPY002
         random.setstate(python_state)
 
@@ -104,6 +120,14 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         ``BackupAndRestore``). A ``fit`` that is interrupted resumes there at the next call with
         the same folder, from the start of the epoch it was in; the backup is deleted when
         training completes.
+    devices : None, "all" or list of str
+        Devices to train on, data-parallel: each batch is split evenly over them and their
+        gradients are averaged (``keras.distribution.DataParallel`` on JAX,
+        ``tf.distribute.MirroredStrategy`` on TensorFlow). Names as
+        ``keras.distribution.list_devices()`` gives them, e.g. ``["gpu:0", "gpu:1"]``; ``"all"``
+        takes every accelerator (every CPU device when there is none). ``batch_size`` must be a
+        multiple of the number of devices, and each epoch leaves out the last batch's remainder
+        modulo that number. Prediction runs on one device. None trains on the default device.
     """
 
     _parameter_constraints = {
@@ -120,6 +144,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         "random_state": ["random_state"],
         "verbose": [Interval(Integral, 0, 2, closed="both")],
         "checkpoint_dir": [str, os.PathLike, None],
+        "devices": [StrOptions({"all"}), list, None],
     }
 
     # Parameters that scikeras' ``_fit_keras_model`` forwards from ``get_params`` to Model.fit
@@ -142,6 +167,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         random_state,
         verbose,
         checkpoint_dir,
+        devices,
     ):
         self.dense_units = dense_units
         self.dropout_rate = dropout_rate
@@ -156,6 +182,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.checkpoint_dir = checkpoint_dir
+        self.devices = devices
 
     # Keras plumbing borrowed from scikeras (see the module docstring). They read
     # ``_fit_kwargs``, ``_random_state``, ``_fit_callbacks``, ``model_`` and ``history_``.
@@ -205,7 +232,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         self._train(
             X, y, weights, train_rows, validation_rows, epochs=self.epochs, callbacks=callbacks
         )
-        self.attention_weights_ = self._attention_maps(X)[-1].mean(axis=(0, 1, 2))
+        self.attention_weights_ = self._mean_attention(X)
         return self
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -241,7 +268,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         if first_call:
             self._build()
         self._train(X, y, weights, rows, epochs=1, initial_epoch=self.current_epoch)
-        self.attention_weights_ = self._attention_maps(X)[-1].mean(axis=(0, 1, 2))
+        self.attention_weights_ = self._mean_attention(X)
         return self
 
     def _validate_training_data(self, X, y, classes=None):
@@ -272,8 +299,10 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         """Seed, then build and compile a fresh network (through scikeras)."""
         seed = self._seed()
         self._random_state = seed  # read by scikeras around Model.fit
-        with _seeded(seed):
+        self._distribution = make_distribution(self.devices, self.batch_size)
+        with _seeded(seed), distribution_scope(self._distribution):
             self.model_ = self._build_keras_model()
+        self._prediction_model = prediction_model(self.model_)  # outside the scope
         self._initialize_callbacks()
         self._attention_model = None
 
@@ -331,16 +360,21 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     ):
         """Run ``Model.fit`` through scikeras on batches cut from ``X`` one at a time."""
         seed = self._random_state
+        # Absent after unpickling: the model then trains on one device.
+        distribution = getattr(self, "_distribution", None)
+        multiple = replica_count(distribution)
         batches = WindowBatches(
-            X, y, weights, rows, batch_size=self.batch_size, shuffle=True, seed=seed
+            X, y, weights, rows, batch_size=self.batch_size, shuffle=True, seed=seed,
+            batch_multiple=multiple,
         )
         validation = None
         if len(validation_rows):
-            validation = WindowBatches(X, y, weights, validation_rows, batch_size=self.batch_size)
+            validation = WindowBatches(X, y, weights, validation_rows, batch_size=self.batch_size,
+                                       batch_multiple=multiple)
         fit_callbacks = self._fit_callbacks
         self._fit_callbacks = [*fit_callbacks, *callbacks]
         try:
-            with _seeded(seed):
+            with _seeded(seed), distribution_scope(distribution):
                 self._fit_keras_model(
                     batches,
                     None,
@@ -349,6 +383,10 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                     epochs=epochs,
                     initial_epoch=initial_epoch,
                     validation_data=validation,
+                    # WindowBatches reshuffles the rows each epoch with its own seeded
+                    # generator; Keras' shuffle of the batch order would draw from the global
+                    # ``random`` in a tf.data thread, at a time no seed controls.
+                    shuffle=False,
                 )
         finally:
             self._fit_callbacks = fit_callbacks
@@ -368,7 +406,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         )
         x = keras.layers.Dropout(self.dropout_rate, name="head_dropout")(x)
         outputs = keras.layers.Dense(
-            len(self.classes_), activation="softmax", name="probabilities"
+            len(self.classes_), activation="softmax", dtype="float32", name="probabilities"
         )(x)
         model = keras.Model(graph.inputs, outputs, name=type(self).__name__)
         model.compile(**compile_kwargs)
@@ -452,7 +490,10 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X, _ = self._validate_inputs(X, reset=False)
-        return self._forward(self.model_, X)[0]
+        probabilities = self._forward(self._get_prediction_model(), X)[0]
+        # The network's float32 softmax sums to 1 only to float32 precision; scikit-learn's
+        # log_loss checks float64 rows to ~1e-8 and warns otherwise.
+        return probabilities / probabilities.sum(axis=1, keepdims=True)
 
     def predict(self, X):
         """Most probable class of each window.
@@ -506,6 +547,25 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         X, _ = self._validate_inputs(X, reset=False)
         return self._attention_maps(X)
 
+    def _mean_attention(self, X):
+        """Last attention layer's weights averaged over windows, heads and queries, by chunks.
+
+        Summing chunk by chunk keeps one chunk of maps in memory: all of them at once would take
+        ``n_samples x heads x queries x timesteps`` float64 values (twice, while concatenated),
+        several times the windows' own table, and quadratic in time steps for the Transformer.
+        """
+        model = self._get_attention_model()
+        total, count = 0.0, 0
+        for start in range(0, len(X), _PREDICTION_CHUNK_ROWS):
+            chunk = X[start : start + _PREDICTION_CHUNK_ROWS].astype(keras.backend.floatx())
+            outputs = model.predict_on_batch(chunk)
+            last = outputs[-1] if isinstance(outputs, (list, tuple)) else outputs
+            last = np.asarray(last, dtype=np.float64)
+            last = last.reshape(-1, last.shape[-1])
+            total = total + last.sum(axis=0)
+            count += len(last)
+        return total / count
+
     def _attention_maps(self, X):
         maps = self._forward(self._get_attention_model(), X)
         return [m.reshape(len(X), 1, 1, -1) if m.ndim == 2 else m for m in maps]
@@ -526,6 +586,14 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
             Non-negative weights; each row sums to 1. Column ``-1`` is the window's last row.
         """
         return self.get_attention_maps(X)[-1].mean(axis=(1, 2))
+
+    def _get_prediction_model(self):
+        """``model_``, or a one-device model over its layers after a ``tf.distribute`` build.
+
+        Absent after unpickling, when ``model_`` is a one-device model again.
+        """
+        model = getattr(self, "_prediction_model", None)
+        return self.model_ if model is None else model
 
     def _get_attention_model(self):
         """Model from the input to each attention layer's weights (built once, not pickled)."""
@@ -560,6 +628,8 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     def __getstate__(self):
         state = super().__getstate__()
         state.pop("_attention_model", None)
+        state.pop("_prediction_model", None)
+        state.pop("_distribution", None)  # holds devices, which do not pickle
         return state
 
     def __sklearn_tags__(self):

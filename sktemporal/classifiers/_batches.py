@@ -32,10 +32,15 @@ class WindowBatches(keras.utils.PyDataset):
         Serve the rows in a new random order each epoch.
     seed : int or None
         Seed of the shuffling.
+    batch_multiple : int, default=1
+        Every batch holds a multiple of this many windows: the last batch drops its remainder
+        (fewer than ``batch_multiple`` windows, different ones each epoch when shuffling).
+        Data-parallel training needs batches that split evenly over its devices.
     """
 
     def __init__(
-        self, X, y, sample_weight=None, rows=None, *, batch_size, shuffle=False, seed=None
+        self, X, y, sample_weight=None, rows=None, *, batch_size, shuffle=False, seed=None,
+        batch_multiple=1,
     ):
         super().__init__()
         self.X, self.y, self.sample_weight = X, y, sample_weight
@@ -44,12 +49,15 @@ class WindowBatches(keras.utils.PyDataset):
         self.shuffle = shuffle
         self._rng = np.random.default_rng(seed)
         self._order = self._rng.permutation(self.rows) if shuffle else self.rows
+        # Rows served per epoch: all but the last batch's remainder modulo batch_multiple.
+        self._served = len(self.rows) - len(self.rows) % batch_size % batch_multiple
 
     def __len__(self):
-        return math.ceil(len(self.rows) / self.batch_size)
+        return math.ceil(self._served / self.batch_size)
 
     def __getitem__(self, index):
-        rows = self._order[index * self.batch_size : (index + 1) * self.batch_size]
+        stop = min((index + 1) * self.batch_size, self._served)
+        rows = self._order[index * self.batch_size : stop]
         batch = (self.X[rows].astype(keras.backend.floatx(), copy=False),)
         if self.y is not None:
             batch += (self.y[rows],)

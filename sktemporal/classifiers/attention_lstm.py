@@ -59,6 +59,10 @@ class AttentionLSTMClassifier(BaseDeepClassifier):
     checkpoint_dir : str, os.PathLike or None, default=None
         Folder for a backup of the model after every epoch; an interrupted ``fit`` resumes from
         it when called again with the same folder.
+    devices : None, "all" or list of str, default=None
+        Train data-parallel over these devices (e.g. ``["gpu:0", "gpu:1"]``; ``"all"``: every
+        accelerator). ``batch_size`` must be a multiple of their number; prediction runs on
+        one device.
 
     Attributes
     ----------
@@ -127,6 +131,7 @@ class AttentionLSTMClassifier(BaseDeepClassifier):
         random_state=None,
         verbose=0,
         checkpoint_dir=None,
+        devices=None,
     ):
         super().__init__(
             dense_units=dense_units,
@@ -142,6 +147,7 @@ class AttentionLSTMClassifier(BaseDeepClassifier):
             random_state=random_state,
             verbose=verbose,
             checkpoint_dir=checkpoint_dir,
+            devices=devices,
         )
         self.lstm_units = lstm_units
         self.attention_units = attention_units

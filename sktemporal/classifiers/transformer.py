@@ -59,6 +59,10 @@ class TransformerClassifier(BaseDeepClassifier):
     checkpoint_dir : str, os.PathLike or None, default=None
         Folder for a backup of the model after every epoch; an interrupted ``fit`` resumes from
         it when called again with the same folder.
+    devices : None, "all" or list of str, default=None
+        Train data-parallel over these devices (e.g. ``["gpu:0", "gpu:1"]``; ``"all"``: every
+        accelerator). ``batch_size`` must be a multiple of their number; prediction runs on
+        one device.
 
     Attributes
     ----------
@@ -130,6 +134,7 @@ class TransformerClassifier(BaseDeepClassifier):
         random_state=None,
         verbose=0,
         checkpoint_dir=None,
+        devices=None,
     ):
         super().__init__(
             dense_units=dense_units,
@@ -145,6 +150,7 @@ class TransformerClassifier(BaseDeepClassifier):
             random_state=random_state,
             verbose=verbose,
             checkpoint_dir=checkpoint_dir,
+            devices=devices,
         )
         self.d_model = d_model
         self.num_heads = num_heads
