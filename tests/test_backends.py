@@ -1,0 +1,140 @@
+"""The classifiers on Keras' other backends, and on a GPU when one is visible.
+
+Keras picks its backend once, at import, so each backend test runs in a fresh Python
+subprocess with ``KERAS_BACKEND`` set. The subprocess fits both classifiers tiny for one epoch,
+predicts, saves and loads them, and reports the arrays as JSON; the checks are made here. A
+backend whose package is not importable is skipped with the reason.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+# Exit status of the subprocess when the backend cannot be imported.
+_UNAVAILABLE = 77
+
+_SCRIPT = r"""
+import json, os, sys
+
+backend = os.environ["KERAS_BACKEND"]
+try:
+    __import__(backend)
+except ImportError as error:
+    print(f"{backend} is not importable: {error}", file=sys.stderr)
+    sys.exit(77)
+
+import keras
+import numpy as np
+
+from sktemporal import AttentionLSTMClassifier, TransformerClassifier, load
+
+assert keras.backend.backend() == backend, keras.backend.backend()
+rng = np.random.default_rng(0)
+X = rng.normal(size=(60, 6, 2))
+y = np.where(X[:, -1, 0] > 0, 1, 0)
+classifiers = {
+    "lstm": AttentionLSTMClassifier(lstm_units=(4, 3), attention_units=3, dense_units=4,
+                                    epochs=1, batch_size=16, random_state=0),
+    "transformer": TransformerClassifier(d_model=4, num_heads=2, num_layers=1, ff_dim=4,
+                                         dense_units=4, epochs=1, batch_size=16,
+                                         random_state=0),
+}
+report = {}
+for name, clf in classifiers.items():
+    clf.fit(X, y)
+    path = os.path.join(sys.argv[1], f"{name}.keras")
+    clf.save(path)
+    loaded = load(path)
+    report[name] = {
+        "proba": clf.predict_proba(X).tolist(),
+        "loaded_proba": loaded.predict_proba(X).tolist(),
+        "attention": clf.get_attention_weights(X).tolist(),
+        "loaded_attention": loaded.get_attention_weights(X).tolist(),
+        "attention_weights_": clf.attention_weights_.tolist(),
+        "n_iter_": clf.n_iter_,
+    }
+print("REPORT " + json.dumps(report))
+"""
+
+
+def _run_on_backend(backend, tmp_path):
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run(
+        [sys.executable, "-c", _SCRIPT, str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    if done.returncode == _UNAVAILABLE:
+        pytest.skip(done.stderr.strip().splitlines()[-1])
+    assert done.returncode == 0, f"KERAS_BACKEND={backend} failed:\n{done.stderr[-4000:]}"
+    line = next(line for line in done.stdout.splitlines() if line.startswith("REPORT "))
+    return json.loads(line[len("REPORT ") :])
+
+
+@pytest.mark.backend
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_fit_predict_attention_and_round_trip_on_backend(backend, tmp_path):
+    report = _run_on_backend(backend, tmp_path)
+    assert set(report) == {"lstm", "transformer"}
+    for name, result in report.items():
+        proba = np.asarray(result["proba"])
+        attention = np.asarray(result["attention"])
+        assert result["n_iter_"] == 1, name
+        assert proba.shape == (60, 2), name
+        np.testing.assert_allclose(proba.sum(axis=1), 1, atol=1e-5, err_msg=name)
+        assert attention.shape == (60, 6), name
+        assert (attention >= 0).all(), name
+        np.testing.assert_allclose(attention.sum(axis=1), 1, atol=1e-5, err_msg=name)
+        np.testing.assert_allclose(sum(result["attention_weights_"]), 1, atol=1e-5, err_msg=name)
+        # Saved and loaded on the same backend: the same network, the same outputs.
+        np.testing.assert_array_equal(result["loaded_proba"], proba, err_msg=name)
+        np.testing.assert_array_equal(result["loaded_attention"], attention, err_msg=name)
+
+
+def _visible_gpu():
+    """Name of a GPU the current Keras backend can use, or None."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        return gpus[0].name if gpus else None
+    if backend == "jax":
+        import jax
+
+        gpus = [device for device in jax.devices() if device.platform == "gpu"]
+        return str(gpus[0]) if gpus else None
+    if backend == "torch":
+        import torch
+
+        return torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    return None
+
+
+def _device_of(variable):
+    value = variable.value
+    if hasattr(value, "devices"):  # jax.Array
+        return " ".join(str(device) for device in value.devices())
+    return str(value.device)  # tf.Variable ("/job:.../device:GPU:0") or torch.Tensor ("cuda:0")
+
+
+@pytest.mark.gpu
+def test_fit_and_predict_on_the_gpu(classifier, windows):
+    if _visible_gpu() is None:
+        pytest.skip("no GPU visible to the Keras backend")
+    X, y = windows
+    classifier.fit(X, y)
+    devices = {_device_of(variable).lower() for variable in classifier.model_.weights}
+    assert all("gpu" in device or "cuda" in device for device in devices), devices
+    proba = classifier.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, atol=1e-5)
+    np.testing.assert_allclose(classifier.get_attention_weights(X).sum(axis=1), 1, atol=1e-5)
