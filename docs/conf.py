@@ -36,6 +36,7 @@ extensions = [
     "sphinx.ext.autosummary",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "myst_parser",  # the Markdown pages: performance.md, scaling.md
     "cli_help",  # docs/_ext/cli_help.py: `sktemporal ... --help` rendered at build time
 ]
 
