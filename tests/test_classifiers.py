@@ -270,3 +270,23 @@ def test_cross_val_score_with_an_integer_cv_is_stratified_for_a_classifier():
     )
     scores = cross_val_score(pipe, table, y, cv=TimeSeriesSplit(n_splits=2, gap=1))
     assert scores.shape == (2,) and np.all((0 <= scores) & (scores <= 1))
+
+
+def test_the_training_step_is_traced_once_per_fit(monkeypatch, windows):
+    # On TensorFlow, Keras would create the optimizer's variables inside the first trace of the
+    # step and trace it again; each trace of a small Attention-LSTM costs ~1.5 s.
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("tracing is TensorFlow's")
+    from keras.src.backend.tensorflow.trainer import TensorFlowTrainer
+
+    traces = []
+    train_step = TensorFlowTrainer.train_step
+
+    def counting_train_step(self, data):
+        traces.append(1)  # Python runs only while tf.function traces
+        return train_step(self, data)
+
+    monkeypatch.setattr(TensorFlowTrainer, "train_step", counting_train_step)
+    X, y = windows
+    AttentionLSTMClassifier(**TINY_LSTM).fit(X, y)
+    assert len(traces) == 1
