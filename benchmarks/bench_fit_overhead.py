@@ -36,6 +36,7 @@ for bigger runs: ``--windows``, ``--repeats``, ``--rounds``).
 """
 
 import argparse
+import contextlib
 import gc
 import os
 import sys
@@ -216,18 +217,9 @@ def epoch_by_epoch(args, template, view, dense, y):
     for round_ in range(args.rounds + 1):
         for name in _common.rotated(names, round_):
             callback = _common.step_timer()
-            if name == "array":
-                model.fit(
-                    dense,
-                    y,
-                    batch_size=32,
-                    epochs=2,
-                    shuffle=True,
-                    verbose=0,
-                    callbacks=[callback],
-                )
-            elif name == "array_seeded":
-                with seeded(round_):
+            if name in ("array", "array_seeded"):
+                seeding = seeded(round_) if name == "array_seeded" else contextlib.nullcontext()
+                with seeding:
                     model.fit(
                         dense,
                         y,
