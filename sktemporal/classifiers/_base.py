@@ -382,13 +382,25 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         distribution = getattr(self, "_distribution", None)
         multiple = replica_count(distribution)
         batches = WindowBatches(
-            X, y, weights, rows, batch_size=self.batch_size, shuffle=True, seed=seed,
+            X,
+            y,
+            weights,
+            rows,
+            batch_size=self.batch_size,
+            shuffle=True,
+            seed=seed,
             batch_multiple=multiple,
         )
         validation = None
         if len(validation_rows):
-            validation = WindowBatches(X, y, weights, validation_rows, batch_size=self.batch_size,
-                                       batch_multiple=multiple)
+            validation = WindowBatches(
+                X,
+                y,
+                weights,
+                validation_rows,
+                batch_size=self.batch_size,
+                batch_multiple=multiple,
+            )
         if distribution is None:
             _build_training_state(self.model_, batches[0])
         fit_callbacks = self._fit_callbacks
@@ -532,18 +544,24 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(probabilities, axis=1)]
 
     @staticmethod
-    def _forward(model, X):
-        """Run ``model`` over ``X`` in chunks; one float64 array per model output.
+    def _forward_chunks(model, X):
+        """Run ``model`` over ``X`` a chunk at a time; yield each chunk's list of outputs.
 
         ``Model.predict_on_batch`` skips the dataset machinery of ``Model.predict``, which
         dominates the cost of small inputs (about 50 ms for a single window on TensorFlow).
         """
-        chunks = []
         for start in range(0, len(X), _PREDICTION_CHUNK_ROWS):
             chunk = X[start : start + _PREDICTION_CHUNK_ROWS].astype(keras.backend.floatx())
             outputs = model.predict_on_batch(chunk)
-            outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-            chunks.append([np.asarray(output, dtype=np.float64) for output in outputs])
+            yield list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+
+    @classmethod
+    def _forward(cls, model, X):
+        """Run ``model`` over ``X`` in chunks; one float64 array per model output."""
+        chunks = [
+            [np.asarray(output, dtype=np.float64) for output in outputs]
+            for outputs in cls._forward_chunks(model, X)
+        ]
         return [np.concatenate(parts) for parts in zip(*chunks, strict=True)]
 
     # ------------------------------------------------------------------ attention
@@ -574,13 +592,9 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         ``n_samples x heads x queries x timesteps`` float64 values (twice, while concatenated),
         several times the windows' own table, and quadratic in time steps for the Transformer.
         """
-        model = self._get_attention_model()
         total, count = 0.0, 0
-        for start in range(0, len(X), _PREDICTION_CHUNK_ROWS):
-            chunk = X[start : start + _PREDICTION_CHUNK_ROWS].astype(keras.backend.floatx())
-            outputs = model.predict_on_batch(chunk)
-            last = outputs[-1] if isinstance(outputs, (list, tuple)) else outputs
-            last = np.asarray(last, dtype=np.float64)
+        for outputs in self._forward_chunks(self._get_attention_model(), X):
+            last = np.asarray(outputs[-1], dtype=np.float64)
             last = last.reshape(-1, last.shape[-1])
             total = total + last.sum(axis=0)
             count += len(last)

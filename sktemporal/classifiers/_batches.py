@@ -39,7 +39,15 @@ class WindowBatches(keras.utils.PyDataset):
     """
 
     def __init__(
-        self, X, y, sample_weight=None, rows=None, *, batch_size, shuffle=False, seed=None,
+        self,
+        X,
+        y,
+        sample_weight=None,
+        rows=None,
+        *,
+        batch_size,
+        shuffle=False,
+        seed=None,
         batch_multiple=1,
     ):
         super().__init__()
