@@ -7,6 +7,14 @@ A builder holds architecture hyper-parameters (in Keras words) and has one job,
 
 from sktemporal.networks.attention_lstm import AttentionLSTMNetwork
 from sktemporal.networks.base import ATTENTION_LAYER_PREFIX, NetworkGraph
+from sktemporal.networks.stem import ConvolutionalStem, spread_over_input_steps
 from sktemporal.networks.transformer import TransformerNetwork
 
-__all__ = ["ATTENTION_LAYER_PREFIX", "AttentionLSTMNetwork", "NetworkGraph", "TransformerNetwork"]
+__all__ = [
+    "ATTENTION_LAYER_PREFIX",
+    "AttentionLSTMNetwork",
+    "ConvolutionalStem",
+    "NetworkGraph",
+    "TransformerNetwork",
+    "spread_over_input_steps",
+]

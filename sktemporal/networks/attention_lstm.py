@@ -11,7 +11,8 @@ __all__ = ["AttentionLSTMNetwork"]
 class AttentionLSTMNetwork:
     """Recurrent body of the Attention-LSTM classifier.
 
-    ``Input → [(Bi)LSTM → Dropout] × n_layers → additive attention → context vector``.
+    ``Input → [convolutional stem] → [(Bi)LSTM → Dropout] × n_layers → additive attention →
+    context vector``.
     From the second recurrent layer on, each layer's output is added to its input (projected by
     a ``Dense`` layer when the widths differ) and layer-normalised, which keeps deep stacks
     trainable. The LSTM layers keep Keras' default ``tanh``/``sigmoid`` activations and no
@@ -32,6 +33,9 @@ class AttentionLSTMNetwork:
         future.
     l2 : float, default=0.0
         L2 penalty on the LSTM kernels (0 disables it).
+    stem : ConvolutionalStem or None, default=None
+        Convolution blocks that read the raw steps and shorten long windows before the LSTMs.
+        The attention then weighs the stem's pooled steps (``NetworkGraph.attention_stride``).
 
     Examples
     --------
@@ -42,21 +46,30 @@ class AttentionLSTMNetwork:
     """
 
     def __init__(
-        self, units=(128, 64), attention_units=64, dropout=0.3, bidirectional=True, l2=0.0
+        self,
+        units=(128, 64),
+        attention_units=64,
+        dropout=0.3,
+        bidirectional=True,
+        l2=0.0,
+        stem=None,
     ):
         self.units = tuple(units)
         self.attention_units = attention_units
         self.dropout = dropout
         self.bidirectional = bidirectional
         self.l2 = l2
+        self.stem = stem
 
-    def build_network(self, input_shape):
+    def build_network(self, input_shape, preprocessing=None):
         """Build the body for windows of shape ``(timesteps, features)``.
 
         Parameters
         ----------
         input_shape : tuple of int
             ``(timesteps, features)``.
+        preprocessing : keras.layers.Layer or None, default=None
+            Applied to the input first (the estimators pass their input normalisation).
 
         Returns
         -------
@@ -65,7 +78,11 @@ class AttentionLSTMNetwork:
         """
         inputs = keras.Input(shape=input_shape, name="windows")
         regularizer = keras.regularizers.L2(self.l2) if self.l2 else None
-        x = inputs
+        x = inputs if preprocessing is None else preprocessing(inputs)
+        stride = 1
+        if self.stem is not None:
+            stride = self.stem.stride(input_shape[0])
+            x = self.stem(x)
         for depth, units in enumerate(self.units):
             recurrent = keras.layers.LSTM(
                 units, return_sequences=True, kernel_regularizer=regularizer, name=f"lstm_{depth}"
@@ -84,4 +101,4 @@ class AttentionLSTMNetwork:
         context, _ = TemporalAttentionLayer(
             self.attention_units, name=f"{ATTENTION_LAYER_PREFIX}0"
         )(x)
-        return NetworkGraph(inputs, context)
+        return NetworkGraph(inputs, context, stride)

@@ -20,7 +20,12 @@ class NetworkGraph(NamedTuple):
         The input, of shape ``(batch, timesteps, features)``.
     representation : KerasTensor
         One vector per sequence, of shape ``(batch, units)``, fed to the head.
+    attention_stride : int
+        Input steps per step of the attention maps: 1 when attention reads the input steps, the
+        stem's pool size when a convolutional stem shortened the sequence first (see
+        :func:`~sktemporal.networks.spread_over_input_steps`).
     """
 
     inputs: keras.KerasTensor
     representation: keras.KerasTensor
+    attention_stride: int = 1

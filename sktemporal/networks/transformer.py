@@ -11,7 +11,7 @@ __all__ = ["TransformerNetwork"]
 class TransformerNetwork:
     """Encoder body of the Transformer classifier.
 
-    ``Input → Dense(d_model) → + positional encoding → Dropout →
+    ``Input → [convolutional stem] → Dense(d_model) → + positional encoding → Dropout →
     [MultiHeadAttention + residual, feed-forward + residual] × num_layers →
     global average pooling over time``.
 
@@ -30,6 +30,10 @@ class TransformerNetwork:
     norm_first : bool, default=True
         Pre-norm blocks (layer normalisation before each sub-layer, plus one after the last
         block), which train more stably; ``False`` gives the original post-norm blocks.
+    stem : ConvolutionalStem or None, default=None
+        Convolution blocks that embed local shapes rather than single raw steps, and shorten
+        long windows, before the encoder. Self-attention then relates the stem's pooled steps
+        (``NetworkGraph.attention_stride``).
 
     Examples
     --------
@@ -40,7 +44,14 @@ class TransformerNetwork:
     """
 
     def __init__(
-        self, d_model=64, num_heads=4, num_layers=2, ff_dim=128, dropout=0.1, norm_first=True
+        self,
+        d_model=64,
+        num_heads=4,
+        num_layers=2,
+        ff_dim=128,
+        dropout=0.1,
+        norm_first=True,
+        stem=None,
     ):
         if d_model % num_heads:
             raise ValueError(f"d_model={d_model} must be divisible by num_heads={num_heads}.")
@@ -50,14 +61,17 @@ class TransformerNetwork:
         self.ff_dim = ff_dim
         self.dropout = dropout
         self.norm_first = norm_first
+        self.stem = stem
 
-    def build_network(self, input_shape):
+    def build_network(self, input_shape, preprocessing=None):
         """Build the body for windows of shape ``(timesteps, features)``.
 
         Parameters
         ----------
         input_shape : tuple of int
             ``(timesteps, features)``.
+        preprocessing : keras.layers.Layer or None, default=None
+            Applied to the input first (the estimators pass their input normalisation).
 
         Returns
         -------
@@ -65,7 +79,12 @@ class TransformerNetwork:
             Input and pooled tensors; block ``i``'s attention layer is named ``attention_i``.
         """
         inputs = keras.Input(shape=input_shape, name="windows")
-        x = keras.layers.Dense(self.d_model, name="embedding")(inputs)
+        x = inputs if preprocessing is None else preprocessing(inputs)
+        stride = 1
+        if self.stem is not None:
+            stride = self.stem.stride(input_shape[0])
+            x = self.stem(x)
+        x = keras.layers.Dense(self.d_model, name="embedding")(x)
         x = PositionalEncodingLayer(name="positional_encoding")(x)
         x = keras.layers.Dropout(self.dropout, name="embedding_dropout")(x)
         for depth in range(self.num_layers):
@@ -73,7 +92,7 @@ class TransformerNetwork:
         if self.norm_first:
             x = keras.layers.LayerNormalization(name="final_norm")(x)
         pooled = keras.layers.GlobalAveragePooling1D(name="average_over_time")(x)
-        return NetworkGraph(inputs, pooled)
+        return NetworkGraph(inputs, pooled, stride)
 
     def _encoder_block(self, x, depth):
         attention = keras.layers.MultiHeadAttention(
