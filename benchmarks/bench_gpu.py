@@ -87,6 +87,14 @@ def fit_ours(args, X, y, epochs):
         batch_size=args.batch_size,
         validation_fraction=0,
         patience=None,
+        # The seed's body, as the PyTorch reference writes it: no stem, no input normalisation.
+        stem_filters=(),
+        stem_kernel_sizes=(),
+        normalize_inputs=False,
+        optimizer="adam",
+        learning_rate_schedule="constant",
+        gradient_clip=None,
+        weight_decay=0.0,
         callbacks=[callback],
         random_state=args.random_state,
     )

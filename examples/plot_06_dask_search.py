@@ -81,21 +81,25 @@ if __name__ == "__main__":
 # %%
 # The same search, serially
 # -------------------------
-# Every fit is seeded (``random_state=0``), so the cluster must give the serial run's scores
-# exactly: the estimators travel pickled, and a seeded fit does not depend on the process
-# or the threads around it.
+# Every fit is seeded (``random_state=0``), so the cluster must give the serial run's scores:
+# the estimators travel pickled, and a seeded fit does not depend on the process or the
+# threads around it. Equal to float32 precision, not to the last bit: the convolutional stem
+# and its batch normalisation sum in float32 in an order that depends on how many threads
+# TensorFlow uses (one in each worker, both cores here), which moves a score in its 7th digit.
 if __name__ == "__main__":
     start = time.perf_counter()
     serial = make_search(n_jobs=1).fit(X, y)
     serial_seconds = time.perf_counter() - start
 
-    np.testing.assert_array_equal(on_dask.cv_results_["mean_test_score"],
-                                  serial.cv_results_["mean_test_score"])
+    np.testing.assert_allclose(on_dask.cv_results_["mean_test_score"],
+                               serial.cv_results_["mean_test_score"], rtol=1e-5)
+    np.testing.assert_array_equal(on_dask.cv_results_["rank_test_score"],
+                                  serial.cv_results_["rank_test_score"])
     columns = ["param_window__sequence_length", "param_clf__lstm_units",
                "param_clf__learning_rate", "mean_test_score", "rank_test_score"]
     print(pd.DataFrame(on_dask.cv_results_)[columns].to_string(index=False))
     print(f"\nserial: {serial_seconds:.1f} s, 2 Dask workers: {dask_seconds:.1f} s "
-          f"({serial_seconds / dask_seconds:.2f}x); identical scores")
+          f"({serial_seconds / dask_seconds:.2f}x); the same scores and ranks")
 
 # %%
 # The speed-up depends on free cores: the documentation builds on two cores, and each fit

@@ -54,7 +54,23 @@ _ARCHITECTURE_OPTIONS = (
     ("--num-layers", "num_layers", "transformer", "encoder blocks (default: 2)"),
     ("--ff-dim", "ff_dim", "transformer", "feed-forward width (default: 128)"),
     ("--dense-units", "dense_units", None, "units of the dense layer of the head (default: 64)"),
+    (
+        "--stem-filters",
+        "stem_filters",
+        None,
+        "filters of each convolution block of the stem (default: 128 256 128)",
+    ),
+    (
+        "--stem-kernel-sizes",
+        "stem_kernel_sizes",
+        None,
+        "kernel size of each stem block, one per --stem-filters value (default: 8 5 3)",
+    ),
 )
+# Options that take one or more values, stored as a tuple.
+_MULTI_VALUE_OPTIONS = ("lstm_units", "stem_filters", "stem_kernel_sizes")
+# The classifiers' default stem, for the one-kernel-size-per-block check.
+_DEFAULT_STEM = {"stem_filters": (128, 256, 128), "stem_kernel_sizes": (8, 5, 3)}
 
 
 class _UsageError(Exception):
@@ -193,7 +209,7 @@ def _build_parser():
         "(e.g. --lstm-units 4 --attention-units 4 --dense-units 4) make quick test runs.",
     )
     for flag, dest, model, text in _ARCHITECTURE_OPTIONS:
-        nargs = "+" if dest == "lstm_units" else None
+        nargs = "+" if dest in _MULTI_VALUE_OPTIONS else None
         suffix = "" if model is None else f"; --model {model} only"
         architecture.add_argument(
             flag, dest=dest, type=_integer(1), nargs=nargs, metavar="N", help=text + suffix
@@ -345,6 +361,12 @@ def _classifier_params(args):
         if model is not None and model != args.model:
             raise _UsageError(f"argument {flag}: applies to --model {model} only")
         params[dest] = tuple(value) if isinstance(value, list) else value
+    filters, kernel_sizes = ({**_DEFAULT_STEM, **params}[name] for name in _DEFAULT_STEM)
+    if len(filters) != len(kernel_sizes):
+        raise _UsageError(
+            f"argument --stem-kernel-sizes: the stem needs one kernel size per block, got "
+            f"{len(filters)} --stem-filters and {len(kernel_sizes)} kernel sizes"
+        )
     if args.model == "transformer":
         d_model, num_heads = params.get("d_model", 64), params.get("num_heads", 4)
         if d_model % num_heads:

@@ -200,8 +200,8 @@ def _params_to_json(estimator):
             params[name] = {
                 "class_weight_items": [[_to_json_scalar(k), w] for k, w in value.items()]
             }
-        elif name == "lstm_units" and isinstance(value, tuple):
-            params[name] = {"tuple": list(value)}
+        elif isinstance(value, tuple) and all(isinstance(v, (int, np.integer)) for v in value):
+            params[name] = {"tuple": [int(v) for v in value]}
         elif isinstance(value, os.PathLike):
             params[name] = os.fspath(value)
         elif value is None or isinstance(value, (str, bool, int, float)):

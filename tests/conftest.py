@@ -7,8 +7,16 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 import pytest
 
+# A one-block stem keeps the convolutional front end in every test at a tiny cost.
+TINY_STEM = dict(stem_filters=(4,), stem_kernel_sizes=(3,))
 TINY_LSTM = dict(
-    lstm_units=(4, 3), attention_units=3, dense_units=4, epochs=2, batch_size=16, random_state=0
+    lstm_units=(4, 3),
+    attention_units=3,
+    dense_units=4,
+    epochs=2,
+    batch_size=16,
+    random_state=0,
+    **TINY_STEM,
 )
 TINY_TRANSFORMER = dict(
     d_model=4,
@@ -19,6 +27,7 @@ TINY_TRANSFORMER = dict(
     epochs=2,
     batch_size=16,
     random_state=0,
+    **TINY_STEM,
 )
 
 

@@ -38,10 +38,12 @@ X = rng.normal(size=(60, 6, 2))
 y = np.where(X[:, -1, 0] > 0, 1, 0)
 classifiers = {
     "lstm": AttentionLSTMClassifier(lstm_units=(4, 3), attention_units=3, dense_units=4,
-                                    epochs=1, batch_size=16, random_state=0),
+                                    epochs=1, batch_size=16, random_state=0,
+                                    stem_filters=(4,), stem_kernel_sizes=(3,)),
     "transformer": TransformerClassifier(d_model=4, num_heads=2, num_layers=1, ff_dim=4,
                                          dense_units=4, epochs=1, batch_size=16,
-                                         random_state=0),
+                                         random_state=0, stem_filters=(4,),
+                                         stem_kernel_sizes=(3,)),
 }
 report = {}
 for name, clf in classifiers.items():

@@ -11,8 +11,15 @@ from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_sco
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sktemporal import AttentionLSTMClassifier, SlidingWindowTransformer, TransformerClassifier
-from tests.conftest import TINY_LSTM
+from sktemporal import (
+    AttentionLSTMClassifier,
+    SlidingWindowTransformer,
+    TransformerClassifier,
+    load,
+)
+from sktemporal.classifiers._plan import split_validation_tail
+from sktemporal.classifiers._schedule import WarmupCosineDecay
+from tests.conftest import TINY_LSTM, TINY_TRANSFORMER
 
 
 def test_both_are_classifiers_for_scikit_learn(classifier):
@@ -103,12 +110,16 @@ def test_dataframe_input_keeps_feature_names(classifier):
 
 
 def test_validation_tail_is_the_end_of_the_data_in_time_order():
-    """The validation set is the last rows, never a shuffled sample: with labels that are one
-    class in the head and another in the tail, training sees only the first class mix."""
+    """The validation set is the last rows, never a shuffled sample: with labels alternating in
+    the head and mostly one class in the tail, training sees only the head's class mix."""
     X = np.zeros((50, 3, 1))
-    y = np.array([0, 1] * 20 + [1] * 10)
-    clf = AttentionLSTMClassifier(**{**TINY_LSTM, "epochs": 1}, validation_fraction=0.2)
-    train_rows, validation_rows = clf._split_validation_tail(np.arange(50))
+    y = np.array([0, 1] * 20 + [1] * 9 + [0])
+    clf = AttentionLSTMClassifier(
+        **{**TINY_LSTM, "epochs": 1}, validation_fraction=0.2, min_validation_windows=10
+    )
+    train_rows, validation_rows, _ = split_validation_tail(
+        np.arange(50), y, validation_fraction=0.2, min_windows=10
+    )
     np.testing.assert_array_equal(train_rows, np.arange(40))
     np.testing.assert_array_equal(validation_rows, np.arange(40, 50))
     clf.fit(X, y)
@@ -118,7 +129,11 @@ def test_validation_tail_is_the_end_of_the_data_in_time_order():
 def test_early_stopping_stops_and_restores_the_best_epoch(windows):
     X, y = windows
     clf = AttentionLSTMClassifier(
-        **{**TINY_LSTM, "epochs": 40}, learning_rate=0.5, patience=2, validation_fraction=0.3
+        **{**TINY_LSTM, "epochs": 40},
+        learning_rate=0.5,
+        patience=2,
+        validation_fraction=0.3,
+        min_validation_windows=18,
     )
     clf.fit(X, y)
     val_loss = clf.history_["val_loss"]
@@ -290,3 +305,116 @@ def test_the_training_step_is_traced_once_per_fit(monkeypatch, windows):
     X, y = windows
     AttentionLSTMClassifier(**TINY_LSTM).fit(X, y)
     assert len(traces) == 1
+
+
+def test_verbose_fit_says_what_it_chose_and_why(windows, capsys):
+    X, y = windows
+    AttentionLSTMClassifier(**{**TINY_LSTM, "epochs": "auto"}, min_steps=8, verbose=1).fit(X, y)
+    out = capsys.readouterr().out
+    assert "validation tail of 6 windows is smaller than min_validation_windows=200" in out
+    assert "epochs='auto': 10 epochs of 4 steps" in out
+    assert "adamw, weight decay 0.01, gradients clipped to norm 1, learning rate" in out
+    assert "cosine decay over the 40 planned steps" in out
+
+
+def test_auto_epochs_plan_enough_gradient_steps(windows):
+    X, y = windows
+    clf = AttentionLSTMClassifier(**{**TINY_LSTM, "epochs": "auto"}, min_steps=50, patience=None)
+    clf.fit(X, y)
+    assert clf.n_iter_ == 13  # 60 windows in batches of 16: 4 steps an epoch, 13 epochs >= 50
+    assert int(clf.model_.optimizer.iterations) == 52
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "plateau", "constant"])
+def test_learning_rate_schedules(windows, schedule):
+    X, y = windows
+    clf = AttentionLSTMClassifier(**TINY_LSTM, learning_rate_schedule=schedule).fit(X, y)
+    rate = clf.model_.optimizer.learning_rate
+    if schedule == "cosine":
+        schedule_object = clf.model_.optimizer._learning_rate
+        assert isinstance(schedule_object, WarmupCosineDecay)
+        assert schedule_object.peak == pytest.approx(0.001)
+        assert float(rate) < 0.001  # decayed by the end of the planned steps
+    else:
+        assert float(rate) == pytest.approx(0.001)
+    assert isinstance(clf.model_.optimizer, keras.optimizers.AdamW)
+    assert clf.model_.optimizer.clipnorm == 1.0
+
+
+def test_inputs_are_normalised_per_channel_inside_the_network(windows):
+    X, y = windows
+    X = X * np.array([100.0, 0.01]) + np.array([5.0, -3.0])
+    clf = AttentionLSTMClassifier(**TINY_LSTM).fit(X, y)
+    layer = clf.model_.get_layer("input_normalization")
+    np.testing.assert_allclose(np.ravel(layer.mean), X.mean(axis=(0, 1)), rtol=1e-5)
+    np.testing.assert_allclose(np.ravel(layer.variance), X.var(axis=(0, 1)), rtol=1e-4)
+    plain = AttentionLSTMClassifier(**TINY_LSTM, normalize_inputs=False).fit(X, y)
+    assert "input_normalization" not in [layer.name for layer in plain.model_.layers]
+
+
+@pytest.mark.parametrize("kind", ["lstm", "transformer"])
+def test_attention_of_a_pooling_stem_covers_every_input_step(kind, tmp_path):
+    """A stem that pools 5 steps into one: attention is spread back over the 23 input steps."""
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(40, 23, 2)), np.arange(40) % 2
+    params = {**(TINY_LSTM if kind == "lstm" else TINY_TRANSFORMER), "stem_max_steps": 5}
+    clf = (AttentionLSTMClassifier if kind == "lstm" else TransformerClassifier)(**params)
+    clf.fit(X, y)
+    assert clf.model_.get_layer("stem_pooling").output.shape[1] == 5  # ceil(23 / 5) steps
+    weights = clf.get_attention_weights(X[:4])
+    assert weights.shape == (4, 23) and clf.attention_weights_.shape == (23,)
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(clf.attention_weights_.sum(), 1.0, rtol=1e-6)
+    # Steps pooled together share their pooled step's weight equally.
+    np.testing.assert_allclose(weights[:, :5], weights[:, :1].repeat(5, axis=1), rtol=1e-6)
+    maps = clf.get_attention_maps(X[:4])
+    assert maps[-1].shape[-1] == 23
+    clf.save(tmp_path / "pooled.keras")
+    loaded = load(tmp_path / "pooled.keras")
+    np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
+    np.testing.assert_allclose(loaded.get_attention_weights(X[:4]), weights, rtol=1e-6)
+    unpickled = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(unpickled.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
+
+
+def _shape_at_a_random_place(n, length=400, seed=0):
+    """Noisy series holding one short shape (class 0 a bump, 1 a dip, 2 a square pulse) at a
+    random position: Euclidean distance between whole series cannot see it."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(scale=1.0, size=(n, length, 1))
+    y = np.arange(n) % 3
+    width = 24
+    shapes = [
+        2.5 * np.sin(np.linspace(0, np.pi, width)),
+        -2.5 * np.sin(np.linspace(0, np.pi, width)),
+        np.r_[np.full(width // 2, 2.5), np.full(width // 2, -2.5)],
+    ]
+    for i, label in enumerate(y):
+        start = rng.integers(0, length - width)
+        X[i, start : start + width, 0] += shapes[label]
+    return X, y
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["lstm", "transformer"])
+def test_defaults_find_a_short_shape_at_a_random_place_in_a_long_noisy_series(kind):
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X_train, y_train = _shape_at_a_random_place(150, seed=0)
+    X_test, y_test = _shape_at_a_random_place(300, seed=1)
+    nearest = KNeighborsClassifier(1).fit(X_train[..., 0], y_train).score(X_test[..., 0], y_test)
+    clf = (AttentionLSTMClassifier if kind == "lstm" else TransformerClassifier)(random_state=0)
+    accuracy = clf.fit(X_train, y_train).score(X_test, y_test)
+    assert nearest < 0.6  # the task is not solvable by matching whole series
+    assert accuracy >= 0.9
+
+
+def test_warmup_cosine_schedule_matches_keras_cosine_decay():
+    ours = WarmupCosineDecay(peak=0.01, warmup_steps=10, decay_steps=90, floor=1e-4)
+    theirs = keras.optimizers.schedules.CosineDecay(
+        1e-4, decay_steps=90, alpha=0.01, warmup_target=0.01, warmup_steps=10
+    )
+    for step in (0, 1, 5, 10, 11, 50, 99, 100, 150):
+        assert float(ours(step)) == pytest.approx(float(theirs(step)), rel=1e-5, abs=1e-9)
+    restored = WarmupCosineDecay.from_config(ours.get_config())
+    assert float(restored(42)) == float(ours(42))

@@ -14,7 +14,10 @@ from sktemporal.datasets import load_sp500
 from sktemporal.features import TechnicalIndicators
 
 N_ROWS, SEQUENCE_LENGTH, N_SPLITS = 300, 10, 2
-TINY = ["--epochs", "1", "--sequence-length", str(SEQUENCE_LENGTH), "--n-splits", str(N_SPLITS)]
+TINY = [
+    "--epochs", "1", "--sequence-length", str(SEQUENCE_LENGTH), "--n-splits", str(N_SPLITS),
+    "--stem-filters", "4", "--stem-kernel-sizes", "3",
+]  # fmt: skip
 TINY_LSTM = [*TINY, "--lstm-units", "4", "--attention-units", "4", "--dense-units", "4"]
 N_PREDICTIONS = N_ROWS - TechnicalIndicators.warmup_rows - SEQUENCE_LENGTH + 1
 
@@ -286,9 +289,16 @@ def oos_positions(folder, threshold):
 
 
 def median_confidence(folder):
-    """A threshold that acts on about half of the days: the tiny model is rarely confident."""
+    """A threshold that acts on about half of the days the tiny model calls up or down.
+
+    The tiny model is rarely confident, and mostly of "flat": a median over every day could
+    leave only flat days above it, and then nothing to trade.
+    """
     oos = pd.read_csv(folder / "m.keras.oos.csv")
-    return float(np.median(oos[["proba_-1", "proba_0", "proba_1"]].max(axis=1)))
+    proba = oos[["proba_-1", "proba_0", "proba_1"]]
+    directional = proba.idxmax(axis=1) != "proba_0"
+    assert directional.any(), "the tiny model called every day flat: nothing to backtest"
+    return float(np.median(proba.max(axis=1)[directional]))
 
 
 def printed_metrics(out):
@@ -319,7 +329,8 @@ def test_backtest_numbers_equal_a_recomputation_on_the_saved_predictions(
     trained, prices_csv, long_only
 ):
     folder = trained[0]
-    threshold = round(median_confidence(folder), 4)
+    # Rounded down, so the days at the median stay above the threshold the CLI is given.
+    threshold = float(np.floor(median_confidence(folder) * 1e4) / 1e4)
     argv = ["backtest", "--model-path", str(folder / "m.keras"), "--data-path", str(prices_csv)]
     argv += ["--threshold", str(threshold), "--cost-bps", "5"]
     status, out, err = run([*argv, "--long-only"] if long_only else argv)
@@ -331,13 +342,18 @@ def test_backtest_numbers_equal_a_recomputation_on_the_saved_predictions(
     close = pd.read_csv(prices_csv, index_col=0, parse_dates=True)["close"]
     expected = recomputed(positions, close)
     table = printed_metrics(out)
+    # Printed to 4 decimals: within half a unit of the last digit (an exact half, such as
+    # 0.03125 printed as 0.0312, sits on the bound, hence the float slack).
+    half_unit = 5e-5 + 1e-12
     for metric, (strategy, buy_and_hold) in table.items():
-        assert strategy == pytest.approx(expected.metrics[metric], abs=5e-5, nan_ok=True)
+        assert strategy == pytest.approx(expected.metrics[metric], abs=half_unit, nan_ok=True)
         assert buy_and_hold == pytest.approx(
-            expected.benchmark_metrics[metric], abs=5e-5, nan_ok=True
+            expected.benchmark_metrics[metric], abs=half_unit, nan_ok=True
         )
     confident = oos.filter(like="proba_").max(axis=1) >= threshold
-    assert 0 < confident.sum() < len(oos)
+    # The backtest trades; whether the gate also leaves days out depends on how spread the
+    # tiny model's confidences are (gating itself is tested in test_report and test_meta).
+    assert 0 < confident.sum() <= len(oos) and (positions != 0).any()
     correct = (oos["y_true"] == oos["predicted_class"])[confident]
     assert f"acted on {confident.sum()} of {len(oos)} days" in out
     assert f"coverage {confident.mean():.4f}, accuracy on them {correct.mean():.4f}" in out

@@ -39,7 +39,8 @@ _SCRIPT = textwrap.dedent(
     y = np.where(X[:, -1, 0] > 0, "up", "down")
     # No dropout: TensorFlow's replicas draw their own dropout masks.
     params = dict(lstm_units=3, attention_units=3, dense_units=4, epochs=2, batch_size=16,
-                  dropout_rate=0.0, validation_fraction=0.25, patience=None, random_state=0)
+                  dropout_rate=0.0, validation_fraction=0.25, min_validation_windows=16,
+                  patience=None, random_state=0, stem_filters=(4,), stem_kernel_sizes=(3,))
     one = AttentionLSTMClassifier(**params).fit(X, y)
     two = AttentionLSTMClassifier(**params, devices=["cpu:0", "cpu:1"]).fit(X, y)
     weight = two.model_.weights[0].value

@@ -23,6 +23,7 @@ from sktemporal.evaluation import (
     walk_forward_evaluate,
 )
 from sktemporal.features import TechnicalIndicators
+from tests.conftest import TINY_STEM
 
 WARMUP = TechnicalIndicators.warmup_rows
 N_ROWS, SEQUENCE_LENGTH, N_SPLITS, THRESHOLD = 400, 10, 3, 0.005
@@ -55,7 +56,7 @@ def result(prices):
     from sktemporal import AttentionLSTMClassifier
 
     tiny = AttentionLSTMClassifier(
-        lstm_units=4, attention_units=4, dense_units=4, epochs=1, random_state=0
+        lstm_units=4, attention_units=4, dense_units=4, epochs=1, random_state=0, **TINY_STEM
     )
     return walk_forward_evaluate(
         prices, tiny, sequence_length=SEQUENCE_LENGTH, n_splits=N_SPLITS, threshold=THRESHOLD

@@ -468,6 +468,7 @@ def _tiny(name, **params):
         base = dict(
             d_model=4, num_heads=1, num_layers=1, ff_dim=2, dense_units=2, epochs=1, random_state=0
         )
+    base.update(stem_filters=(2,), stem_kernel_sizes=(3,))
     return _classifier_classes()[name](**{**base, **params})
 
 

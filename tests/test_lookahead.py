@@ -25,6 +25,7 @@ from sktemporal.lookahead import (
     LookaheadReport,
     check_no_lookahead,
 )
+from tests.conftest import TINY_STEM
 
 N_ROWS = 60
 CUTOFFS = [30, 45, 59]
@@ -270,10 +271,11 @@ def _tiny(name):
 
     if name == "lstm":
         return AttentionLSTMClassifier(
-            lstm_units=2, attention_units=2, dense_units=2, epochs=1, random_state=0
+            lstm_units=2, attention_units=2, dense_units=2, epochs=1, random_state=0, **TINY_STEM
         )
     return TransformerClassifier(
-        d_model=4, num_heads=1, num_layers=1, ff_dim=2, dense_units=2, epochs=1, random_state=0
+        d_model=4, num_heads=1, num_layers=1, ff_dim=2, dense_units=2, epochs=1, random_state=0,
+        **TINY_STEM,
     )
 
 

@@ -12,6 +12,7 @@ from sktemporal.out_of_core import (
     partial_fit_table,
     partial_fit_windows,
 )
+from tests.conftest import TINY_STEM
 
 pytest.importorskip("pyarrow")
 
@@ -112,7 +113,9 @@ def test_scaler_fitted_over_chunks_matches_scaler_fitted_in_memory(table, paths)
 def test_streamed_training_and_prediction_match_in_memory(table, paths):
     from sktemporal import AttentionLSTMClassifier
 
-    params = dict(lstm_units=3, attention_units=3, dense_units=4, batch_size=8, random_state=0)
+    params = dict(
+        lstm_units=3, attention_units=3, dense_units=4, batch_size=8, random_state=0, **TINY_STEM
+    )
     stream = WindowStream(paths, 6, columns=FEATURES, label="direction", batch_rows=40)
     scaler = partial_fit_table(StandardScaler(), stream)
     stream = stream.with_transform(scaler)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from sktemporal import AttentionLSTMClassifier, TransformerClassifier, load
+from tests.conftest import TINY_STEM
 
 
 @pytest.fixture
@@ -39,6 +40,7 @@ def test_string_labels_class_weight_and_optimizer_survive(windows, tmp_path):
         dense_units=2,
         epochs=1,
         random_state=0,
+        **TINY_STEM,
         class_weight={"down": 2.0, "flat": 1.0, "up": 2.0},
         optimizer=keras.optimizers.RMSprop(learning_rate=0.01),
     ).fit(X, labels)
@@ -56,6 +58,7 @@ def test_unsaveable_parameters_warn_and_fall_back(windows, tmp_path):
         attention_units=2,
         dense_units=2,
         epochs=1,
+        **TINY_STEM,
         callbacks=[keras.callbacks.History()],
     ).fit(*windows)
     with pytest.warns(UserWarning, match="callbacks"):

@@ -27,6 +27,7 @@ SCRIPT = textwrap.dedent(
     clf = AttentionLSTMClassifier(
         lstm_units=2, attention_units=2, dense_units=2, epochs=4, batch_size=16,
         validation_fraction=0, random_state=0, callbacks=[Recorder()],
+        stem_filters=(2,), stem_kernel_sizes=(3,),
         checkpoint_dir=checkpoint_dir,
     ).fit(X, y)
     print("epochs", *epochs_run)

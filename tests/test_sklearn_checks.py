@@ -21,6 +21,8 @@ _FAST_TRAINING = dict(
     validation_fraction=0.0,
     patience=None,
     random_state=0,
+    stem_filters=(4,),
+    stem_kernel_sizes=(3,),
 )
 ESTIMATORS = [
     SlidingWindowTransformer(sequence_length=3),

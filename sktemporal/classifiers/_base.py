@@ -13,6 +13,7 @@ is the one to replace.
 """
 
 import contextlib
+import math
 import os
 import random
 import re
@@ -37,7 +38,13 @@ from sktemporal.classifiers._data_parallel import (
     prediction_model,
     replica_count,
 )
-from sktemporal.networks import ATTENTION_LAYER_PREFIX
+from sktemporal.classifiers._plan import plan_training
+from sktemporal.classifiers._schedule import WarmupCosineDecay
+from sktemporal.networks import (
+    ATTENTION_LAYER_PREFIX,
+    ConvolutionalStem,
+    spread_over_input_steps,
+)
 
 __all__ = ["BaseDeepClassifier"]
 
@@ -46,6 +53,11 @@ __all__ = ["BaseDeepClassifier"]
 _PREDICTION_CHUNK_ROWS = 4096
 
 _ATTENTION_LAYER_NAME = re.compile(rf"^{ATTENTION_LAYER_PREFIX}(\d+)$")
+
+# Share of the planned gradient steps spent warming the learning rate up, and the fraction of it
+# that the cosine decay ends at (Loshchilov & Hutter, SGDR, 2017; Goyal et al., 2017).
+_WARMUP_SHARE = 0.05
+_FINAL_LEARNING_RATE_FACTOR = 0.01
 
 
 @contextlib.contextmanager
@@ -95,6 +107,26 @@ def _build_training_state(model, batch):
         symbolic_build(data_batch=batch)
 
 
+def _warmup_steps(total_steps):
+    return int(total_steps * _WARMUP_SHARE)
+
+
+def _channel_statistics(X, rows):
+    """Mean and variance of each channel over the windows ``X[rows]``, a chunk at a time.
+
+    Windows from a sliding view share rows, so they are gathered in chunks rather than whole.
+    """
+    total = np.zeros(X.shape[2])
+    squares = np.zeros(X.shape[2])
+    for start in range(0, len(rows), _PREDICTION_CHUNK_ROWS):
+        chunk = np.asarray(X[rows[start : start + _PREDICTION_CHUNK_ROWS]], dtype=np.float64)
+        total += chunk.sum(axis=(0, 1))
+        squares += np.square(chunk).sum(axis=(0, 1))
+    count = len(rows) * X.shape[1]
+    mean = total / count
+    return mean, np.maximum(squares / count - np.square(mean), 0.0)
+
+
 class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     """Shared machinery of the deep sequence classifiers.
 
@@ -105,25 +137,57 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
+    stem_filters : tuple of int
+        Filters of each block of the convolutional stem that reads the raw steps before the
+        network's body (:class:`~sktemporal.networks.ConvolutionalStem`); ``()`` for no stem.
+    stem_kernel_sizes : tuple of int
+        Kernel size of each stem block.
+    stem_max_steps : int
+        Longest sequence the stem hands on; longer windows are max-pooled after its first block.
     dense_units : int
         Units of the ``Dense(relu)`` layer of the classification head.
     dropout_rate : float
         Dropout rate, in the network body and in the head.
-    epochs : int
-        Maximum number of passes over the training data.
+    epochs : int or "auto"
+        Maximum number of passes over the training data. ``"auto"`` plans enough epochs for
+        ``min_steps`` gradient steps, and at least 10.
+    min_steps : int
+        Gradient steps that ``epochs="auto"`` plans for at least: small data sets get many
+        epochs, large ones few.
     batch_size : int
         Windows per gradient step.
     optimizer : str or keras.optimizers.Optimizer
-        Keras optimizer name (e.g. ``"adam"``) or instance. An instance is copied, never trained
-        in place, so an estimator can be cloned and refitted.
+        Keras optimizer name (e.g. ``"adamw"``) or instance. An instance is copied, never trained
+        in place, so an estimator can be cloned and refitted, and is used as it is:
+        ``learning_rate``, ``learning_rate_schedule``, ``weight_decay`` and ``gradient_clip``
+        apply to a name only.
     learning_rate : float
-        Learning rate given to the optimizer when ``optimizer`` is a name.
+        Peak learning rate given to the optimizer when ``optimizer`` is a name.
+    learning_rate_schedule : {"cosine", "plateau", "constant"}
+        ``"cosine"``: linear warm-up over the first 5 % of the planned steps, then cosine decay
+        to 1 % of ``learning_rate``. ``"plateau"``: halve the rate when the monitored loss has
+        not improved for a tenth of the planned epochs (at least 2). ``"constant"``: no
+        schedule. ``partial_fit`` always trains at the constant ``learning_rate``.
+    weight_decay : float
+        Decoupled weight decay of the optimizer (``0`` for none).
+    gradient_clip : float or None
+        Largest global norm of a gradient step (``clipnorm``); None disables clipping.
     validation_fraction : float
-        Share of the training windows, taken from the **end** in time order, held out to monitor
-        ``val_loss`` for early stopping. ``0`` disables the hold-out.
+        Share of the training windows, taken from the **end** in time order, to hold out to
+        monitor ``val_loss``. The tail is used only if it holds at least
+        ``min_validation_windows`` windows and every class of the rows before it (a tail that
+        lacks classes is what samples stored sorted by class give); otherwise every window is
+        trained on and the training loss is monitored. ``0`` disables the hold-out.
+    min_validation_windows : int
+        Smallest validation tail worth monitoring.
     patience : int or None
-        Epochs without improvement of ``val_loss`` before training stops; the best epoch's
-        weights are then restored. ``None`` disables early stopping.
+        Epochs without improvement of ``val_loss`` before training stops. With or without a
+        tail, the weights of the epoch with the best monitored loss are restored at the end;
+        without a tail training never stops early. ``None`` disables both.
+    normalize_inputs : bool
+        Standardise each feature (channel) inside the network, with its mean and variance over
+        the training windows, learned in ``fit`` (a ``keras.layers.Normalization`` layer), so
+        that pipelines without a scaler train well too.
     class_weight : dict, "balanced" or None
         Weights by class label, multiplied into the sample weights of the training windows.
     callbacks : list of keras.callbacks.Callback or None
@@ -149,14 +213,23 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
+        "stem_filters": [tuple],
+        "stem_kernel_sizes": [tuple],
+        "stem_max_steps": [Interval(Integral, 1, None, closed="left")],
         "dense_units": [Interval(Integral, 1, None, closed="left")],
         "dropout_rate": [Interval(Real, 0, 1, closed="left")],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "min_steps": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "optimizer": [str, HasMethods(["apply_gradients", "get_config"])],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate_schedule": [StrOptions({"cosine", "plateau", "constant"})],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "gradient_clip": [Interval(Real, 0, None, closed="neither"), None],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "min_validation_windows": [Interval(Integral, 1, None, closed="left")],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
+        "normalize_inputs": ["boolean"],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "callbacks": [list, None],
         "random_state": ["random_state"],
@@ -172,14 +245,23 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         *,
+        stem_filters,
+        stem_kernel_sizes,
+        stem_max_steps,
         dense_units,
         dropout_rate,
         epochs,
+        min_steps,
         batch_size,
         optimizer,
         learning_rate,
+        learning_rate_schedule,
+        weight_decay,
+        gradient_clip,
         validation_fraction,
+        min_validation_windows,
         patience,
+        normalize_inputs,
         class_weight,
         callbacks,
         random_state,
@@ -187,14 +269,23 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         checkpoint_dir,
         devices,
     ):
+        self.stem_filters = stem_filters
+        self.stem_kernel_sizes = stem_kernel_sizes
+        self.stem_max_steps = stem_max_steps
         self.dense_units = dense_units
         self.dropout_rate = dropout_rate
         self.epochs = epochs
+        self.min_steps = min_steps
         self.batch_size = batch_size
         self.optimizer = optimizer
         self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
+        self.weight_decay = weight_decay
+        self.gradient_clip = gradient_clip
         self.validation_fraction = validation_fraction
+        self.min_validation_windows = min_validation_windows
         self.patience = patience
+        self.normalize_inputs = normalize_inputs
         self.class_weight = class_weight
         self.callbacks = callbacks
         self.random_state = random_state
@@ -212,6 +303,16 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     def _build_network(self):
         """Return the network builder (see :mod:`sktemporal.networks`) for these parameters."""
         raise NotImplementedError
+
+    def _stem(self):
+        """The convolutional stem the builders put before the body, or None without one."""
+        if not self.stem_filters and not self.stem_kernel_sizes:
+            return None
+        # tf.distribute replicas would otherwise normalise by their own share of the batch.
+        synchronized = self.devices is not None and keras.backend.backend() == "tensorflow"
+        return ConvolutionalStem(
+            self.stem_filters, self.stem_kernel_sizes, self.stem_max_steps, synchronized
+        )
 
     # ------------------------------------------------------------------ fitting
 
@@ -236,22 +337,73 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         """
         X, y = self._validate_training_data(X, y)
         weights, rows = self._training_weights(X, y, sample_weight)
-        self._build()
-        train_rows, validation_rows = self._split_validation_tail(rows)
-        callbacks = []
-        if self.checkpoint_dir is not None:
-            callbacks.append(keras.callbacks.BackupAndRestore(os.fspath(self.checkpoint_dir)))
-        if len(validation_rows) and self.patience is not None:
-            callbacks.append(
-                keras.callbacks.EarlyStopping(
-                    monitor="val_loss", patience=self.patience, restore_best_weights=True
-                )
-            )
+        self._distribution = make_distribution(self.devices, self.batch_size)
+        plan = plan_training(
+            rows,
+            y,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            min_steps=self.min_steps,
+            validation_fraction=self.validation_fraction,
+            min_validation_windows=self.min_validation_windows,
+            batch_multiple=replica_count(self._distribution),
+        )
+        self._build(X, plan.train_rows, plan)
+        if self.verbose:
+            for note in (*plan.notes, self._optimizer_note(plan)):
+                print(f"{type(self).__name__}: {note}.")
         self._train(
-            X, y, weights, train_rows, validation_rows, epochs=self.epochs, callbacks=callbacks
+            X,
+            y,
+            weights,
+            plan.train_rows,
+            plan.validation_rows,
+            epochs=plan.epochs,
+            callbacks=self._planned_callbacks(plan),
         )
         self.attention_weights_ = self._mean_attention(X)
         return self
+
+    def _planned_callbacks(self, plan):
+        """Backup, early stopping with best-weight restore, and the plateau schedule."""
+        callbacks = []
+        if self.checkpoint_dir is not None:
+            callbacks.append(keras.callbacks.BackupAndRestore(os.fspath(self.checkpoint_dir)))
+        if self.patience is not None:
+            # Without a validation tail the training loss is monitored: a patience longer than
+            # the run never stops it, and the epoch of the lowest loss is restored at the end.
+            patience = self.patience if len(plan.validation_rows) else plan.epochs + 1
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor=plan.monitor, patience=patience, restore_best_weights=True
+                )
+            )
+        if self.learning_rate_schedule == "plateau" and isinstance(self.optimizer, str):
+            callbacks.append(
+                keras.callbacks.ReduceLROnPlateau(
+                    monitor=plan.monitor,
+                    factor=0.5,
+                    patience=max(2, math.ceil(plan.epochs / 10)),
+                    min_lr=self.learning_rate * _FINAL_LEARNING_RATE_FACTOR,
+                )
+            )
+        return callbacks
+
+    def _optimizer_note(self, plan):
+        if not isinstance(self.optimizer, str):
+            return f"optimizer {type(self.optimizer).__name__} as given"
+        clip = ""
+        if self.gradient_clip is not None:
+            clip = f", gradients clipped to norm {self.gradient_clip:g}"
+        schedule = {
+            "constant": f"constant learning rate {self.learning_rate:g}",
+            "plateau": f"learning rate {self.learning_rate:g}, halved on plateaus of "
+            f"{plan.monitor}",
+            "cosine": f"learning rate warmed up to {self.learning_rate:g} over "
+            f"{_warmup_steps(plan.total_steps)} steps, then cosine decay over the "
+            f"{plan.total_steps} planned steps",
+        }[self.learning_rate_schedule]
+        return f"{self.optimizer}, weight decay {self.weight_decay:g}{clip}, {schedule}"
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch, building the network on the first call.
@@ -284,7 +436,8 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
             y = self._encode_labels(y)
         weights, rows = self._training_weights(X, y, sample_weight)
         if first_call:
-            self._build()
+            self._distribution = make_distribution(self.devices, self.batch_size)
+            self._build(X, rows)
         self._train(X, y, weights, rows, epochs=1, initial_epoch=self.current_epoch)
         self.attention_weights_ = self._mean_attention(X)
         return self
@@ -313,13 +466,22 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                 )
         return X, encoder.transform(y)
 
-    def _build(self):
-        """Seed, then build and compile a fresh network (through scikeras)."""
+    def _build(self, X, rows, plan=None):
+        """Seed, then build and compile a fresh network (through scikeras).
+
+        The input normalisation learns its statistics from ``X[rows]``; a ``plan`` sets the
+        learning-rate schedule (None: constant rate).
+        """
         seed = self._seed()
         self._random_state = seed  # read by scikeras around Model.fit
-        self._distribution = make_distribution(self.devices, self.batch_size)
-        with _seeded(seed), distribution_scope(self._distribution):
-            self.model_ = self._build_keras_model()
+        # Read by _keras_build_fn and _get_compile_kwargs while scikeras builds the model.
+        self._plan = plan
+        self._input_statistics = _channel_statistics(X, rows) if self.normalize_inputs else None
+        try:
+            with _seeded(seed), distribution_scope(self._distribution):
+                self.model_ = self._build_keras_model()
+        finally:
+            self._plan = self._input_statistics = None
         self._prediction_model = prediction_model(self.model_)  # outside the scope
         self._initialize_callbacks()
         self._attention_model = None
@@ -367,11 +529,6 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         if not weights.any():
             raise ValueError("Every sample weight is 0: there is nothing to train on.")
         return weights, np.flatnonzero(weights)
-
-    def _split_validation_tail(self, rows):
-        """Hold out the last ``validation_fraction`` of the rows, in time order."""
-        cut = len(rows) - int(len(rows) * self.validation_fraction)
-        return rows[:cut], rows[cut:]
 
     def _train(
         self, X, y, weights, rows, validation_rows=(), *, epochs, initial_epoch=0, callbacks=()
@@ -432,7 +589,16 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
 
     def _keras_build_fn(self, compile_kwargs):
         """Network body from the subclass's builder, classification head, compiled."""
-        graph = self._build_network().build_network((self.n_timesteps_, self.n_channels_))
+        preprocessing = None
+        statistics = getattr(self, "_input_statistics", None)
+        if statistics is not None:
+            mean, variance = statistics
+            preprocessing = keras.layers.Normalization(
+                axis=-1, mean=mean, variance=variance, name="input_normalization"
+            )
+        graph = self._build_network().build_network(
+            (self.n_timesteps_, self.n_channels_), preprocessing=preprocessing
+        )
         x = keras.layers.Dense(self.dense_units, activation="relu", name="head_dense")(
             graph.representation
         )
@@ -445,24 +611,37 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         return model
 
     def _get_compile_kwargs(self):
-        optimizer = self.optimizer
-        if isinstance(optimizer, str):
-            try:
-                optimizer = keras.optimizers.get(
-                    {"class_name": optimizer, "config": {"learning_rate": self.learning_rate}}
-                )
-            except (ValueError, TypeError):
-                raise ValueError(
-                    f"optimizer={optimizer!r} is not the name of a Keras optimizer "
-                    "(e.g. 'adam', 'adamw', 'sgd', 'rmsprop')."
-                ) from None
-        else:
-            optimizer = type(optimizer).from_config(optimizer.get_config())
         return {
-            "optimizer": optimizer,
+            "optimizer": self._make_optimizer(getattr(self, "_plan", None)),
             "loss": "sparse_categorical_crossentropy",
             "metrics": ["accuracy"],
         }
+
+    def _make_optimizer(self, plan):
+        """A fresh optimizer: a copy of an instance, or one made from a name and the schedule."""
+        if not isinstance(self.optimizer, str):
+            return type(self.optimizer).from_config(self.optimizer.get_config())
+        try:
+            optimizer_class = type(keras.optimizers.get(self.optimizer))
+        except (ValueError, TypeError):
+            raise ValueError(
+                f"optimizer={self.optimizer!r} is not the name of a Keras optimizer "
+                "(e.g. 'adamw', 'adam', 'sgd', 'rmsprop')."
+            ) from None
+        learning_rate = self.learning_rate
+        if self.learning_rate_schedule == "cosine" and plan is not None:
+            warmup = _warmup_steps(plan.total_steps)
+            learning_rate = WarmupCosineDecay(
+                peak=self.learning_rate,
+                warmup_steps=warmup,
+                decay_steps=plan.total_steps - warmup,
+                floor=self.learning_rate * _FINAL_LEARNING_RATE_FACTOR,
+            )
+        kwargs = {"learning_rate": learning_rate, "clipnorm": self.gradient_clip}
+        # AdamW insists on a number; the other optimizers take None for "no decay".
+        if self.weight_decay or issubclass(optimizer_class, keras.optimizers.AdamW):
+            kwargs["weight_decay"] = self.weight_decay
+        return optimizer_class(**kwargs)
 
     # ------------------------------------------------------------------ input validation
 
@@ -579,7 +758,10 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         list of ndarray of shape (n_samples, n_heads, n_queries, timesteps)
             ``maps[l][i, h, q, k]`` is the weight that query ``q`` of head ``h`` in layer ``l``
             gives to time step ``k`` of window ``i``; it sums to 1 over ``k``. Attention pooling
-            (Attention-LSTM) has one head and one query.
+            (Attention-LSTM) has one head and one query. When the convolutional stem shortened
+            the window by pooling ``s`` steps into one, attention is computed over the pooled
+            steps: the queries are pooled steps, and each key's weight is shared equally by the
+            ``s`` input steps it pools (see :func:`~sktemporal.networks.spread_over_input_steps`).
         """
         check_is_fitted(self)
         X, _ = self._validate_inputs(X, reset=False)
@@ -598,11 +780,22 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
             last = last.reshape(-1, last.shape[-1])
             total = total + last.sum(axis=0)
             count += len(last)
-        return total / count
+        return self._to_input_steps(total / count)
 
     def _attention_maps(self, X):
         maps = self._forward(self._get_attention_model(), X)
-        return [m.reshape(len(X), 1, 1, -1) if m.ndim == 2 else m for m in maps]
+        maps = [m.reshape(len(X), 1, 1, -1) if m.ndim == 2 else m for m in maps]
+        return [self._to_input_steps(m) for m in maps]
+
+    def _to_input_steps(self, weights):
+        """Spread attention over the stem's pooled steps back over the window's input steps.
+
+        When the convolutional stem pooled ``s`` input steps into one, that step's weight is
+        shared equally by the ``s`` input steps it covers, so each row still sums to 1.
+        """
+        stem = getattr(self._build_network(), "stem", None)
+        stride = 1 if stem is None else stem.stride(self.n_timesteps_)
+        return spread_over_input_steps(weights, stride, self.n_timesteps_)
 
     def get_attention_weights(self, X):
         """Attention each time step of each window receives in the last attention layer.

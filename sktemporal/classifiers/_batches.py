@@ -27,7 +27,9 @@ class WindowBatches(keras.utils.PyDataset):
     rows : ndarray of int or None
         The rows of ``X`` to serve, in order; all rows when None.
     batch_size : int
-        Windows per batch; the last batch may be smaller.
+        Most windows per batch. The windows of an epoch are shared evenly by the fewest batches
+        of at most ``batch_size``: 100 windows in batches of 32 give 4 batches of 25, not a
+        last batch of 4, whose batch-normalisation statistics and gradient would be noise.
     shuffle : bool
         Serve the rows in a new random order each epoch.
     seed : int or None
@@ -58,14 +60,19 @@ class WindowBatches(keras.utils.PyDataset):
         self._rng = np.random.default_rng(seed)
         self._order = self._rng.permutation(self.rows) if shuffle else self.rows
         # Rows served per epoch: all but the last batch's remainder modulo batch_multiple.
-        self._served = len(self.rows) - len(self.rows) % batch_size % batch_multiple
+        served = len(self.rows) - len(self.rows) % batch_size % batch_multiple
+        # Batch k starts at a multiple of batch_multiple; sizes differ by batch_multiple at most.
+        n_batches = math.ceil(served / batch_size)
+        units = served // batch_multiple
+        self._bounds = [0] + [
+            units * k // n_batches * batch_multiple for k in range(1, n_batches + 1)
+        ]
 
     def __len__(self):
-        return math.ceil(self._served / self.batch_size)
+        return len(self._bounds) - 1
 
     def __getitem__(self, index):
-        stop = min((index + 1) * self.batch_size, self._served)
-        rows = self._order[index * self.batch_size : stop]
+        rows = self._order[self._bounds[index] : self._bounds[index + 1]]
         batch = (self.X[rows].astype(keras.backend.floatx(), copy=False),)
         if self.y is not None:
             batch += (self.y[rows],)

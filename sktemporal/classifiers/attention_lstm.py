@@ -13,11 +13,21 @@ __all__ = ["AttentionLSTMClassifier"]
 class AttentionLSTMClassifier(BaseDeepClassifier):
     """Classify windows with stacked (bidirectional) LSTMs and additive attention.
 
-    Network: ``[(Bi)LSTM → Dropout] × len(lstm_units)``, with residual connections and layer
-    normalisation between recurrent layers, then additive attention over the time steps: a
-    softmax-normalised weight per step and the weighted sum of the steps (the context vector),
-    which feeds ``Dense(dense_units, relu) → Dropout → Dense(n_classes, softmax)``. The weights
-    are real attention, learned per window, and are exposed by :meth:`get_attention_weights`.
+    Network: per-feature input normalisation (statistics learned in ``fit``), a convolutional
+    stem (``[Conv1D → BatchNormalization → ReLU]`` blocks that read the raw steps and, for
+    windows longer than ``stem_max_steps``, max-pool them to a shorter sequence, after
+    ALSTM-FCN's convolutional branch), then ``[(Bi)LSTM → Dropout] × len(lstm_units)``, with
+    residual connections and layer normalisation between recurrent layers, then additive
+    attention over the time steps: a softmax-normalised weight per step and the weighted sum of
+    the steps (the context vector), which feeds ``Dense(dense_units, relu) → Dropout →
+    Dense(n_classes, softmax)``. The weights are real attention, learned per window, and are
+    exposed by :meth:`get_attention_weights`; when the stem pooled ``s`` steps into one, each
+    pooled step's weight is shared equally by the input steps it covers.
+
+    Training adapts to the data: ``epochs="auto"`` plans at least ``min_steps`` gradient steps
+    (many epochs for a few hundred windows, few for a hundred thousand), AdamW with gradient
+    clipping and a warm-up + cosine learning-rate schedule, and a validation tail only when
+    it is large enough and holds every class; ``verbose=1`` prints each choice and why.
 
     Parameters
     ----------
@@ -32,22 +42,49 @@ class AttentionLSTMClassifier(BaseDeepClassifier):
         the backward direction sees no future.
     l2_regularization : float, default=0.0
         L2 penalty on the LSTM kernels.
+    stem_filters : tuple of int, default=(128, 256, 128)
+        Filters of the convolutional stem's blocks (``Conv1D → BatchNormalization → ReLU``),
+        which read the raw steps before the LSTMs; ``()`` feeds the raw steps to the LSTMs.
+    stem_kernel_sizes : tuple of int, default=(8, 5, 3)
+        Kernel size of each stem block.
+    stem_max_steps : int, default=64
+        Longest sequence the stem hands to the LSTMs: longer windows are max-pooled after the
+        first stem block, ``ceil(timesteps / stem_max_steps)`` steps into one.
     dense_units : int, default=64
         Units of the head's ``Dense(relu)`` layer.
-    epochs : int, default=100
-        Maximum number of passes over the training windows.
+    epochs : int or "auto", default="auto"
+        Maximum number of passes over the training windows. ``"auto"`` plans enough epochs
+        for ``min_steps`` gradient steps, and at least 10.
+    min_steps : int, default=1000
+        Gradient steps that ``epochs="auto"`` plans for at least.
     batch_size : int, default=32
         Windows per gradient step.
-    optimizer : str or keras.optimizers.Optimizer, default="adam"
-        Optimizer name or instance (an instance is copied, never trained in place).
+    optimizer : str or keras.optimizers.Optimizer, default="adamw"
+        Optimizer name or instance (an instance is copied, never trained in place, and used as
+        it is: the four options below apply to a name only).
     learning_rate : float, default=0.001
-        Learning rate when ``optimizer`` is a name.
+        Peak learning rate when ``optimizer`` is a name.
+    learning_rate_schedule : {"cosine", "plateau", "constant"}, default="cosine"
+        ``"cosine"``: warm-up over the first 5 % of the planned steps, then cosine decay to 1 %
+        of ``learning_rate``; ``"plateau"``: halve it when the monitored loss stalls;
+        ``"constant"``: no schedule.
+    weight_decay : float, default=0.01
+        Decoupled weight decay (AdamW's); 0 for none.
+    gradient_clip : float or None, default=1.0
+        Largest global norm of a gradient step; None disables clipping.
     validation_fraction : float, default=0.1
         Share of the training windows taken from the **end**, in time order, to monitor
-        ``val_loss``. 0 disables the hold-out and early stopping.
+        ``val_loss`` — used only when that tail holds at least ``min_validation_windows``
+        windows and every class of the rows before it; otherwise the training loss is
+        monitored. 0 disables the hold-out.
+    min_validation_windows : int, default=200
+        Smallest validation tail worth monitoring.
     patience : int or None, default=10
-        Epochs without a better ``val_loss`` before training stops; the best weights are then
-        restored. ``None`` disables early stopping.
+        Epochs without a better ``val_loss`` before training stops. The weights of the epoch
+        with the best monitored loss (validation, else training) are restored at the end.
+        ``None`` disables both.
+    normalize_inputs : bool, default=True
+        Standardise each feature inside the network with statistics learned in ``fit``.
     class_weight : dict, "balanced" or None, default=None
         Weights by class label, applied to the training loss.
     callbacks : list of keras.callbacks.Callback, default=None
@@ -119,13 +156,22 @@ class AttentionLSTMClassifier(BaseDeepClassifier):
         bidirectional=True,
         l2_regularization=0.0,
         *,
+        stem_filters=(128, 256, 128),
+        stem_kernel_sizes=(8, 5, 3),
+        stem_max_steps=64,
         dense_units=64,
-        epochs=100,
+        epochs="auto",
+        min_steps=1000,
         batch_size=32,
-        optimizer="adam",
+        optimizer="adamw",
         learning_rate=0.001,
+        learning_rate_schedule="cosine",
+        weight_decay=0.01,
+        gradient_clip=1.0,
         validation_fraction=0.1,
+        min_validation_windows=200,
         patience=10,
+        normalize_inputs=True,
         class_weight=None,
         callbacks=None,
         random_state=None,
@@ -134,14 +180,23 @@ class AttentionLSTMClassifier(BaseDeepClassifier):
         devices=None,
     ):
         super().__init__(
+            stem_filters=stem_filters,
+            stem_kernel_sizes=stem_kernel_sizes,
+            stem_max_steps=stem_max_steps,
             dense_units=dense_units,
             dropout_rate=dropout_rate,
             epochs=epochs,
+            min_steps=min_steps,
             batch_size=batch_size,
             optimizer=optimizer,
             learning_rate=learning_rate,
+            learning_rate_schedule=learning_rate_schedule,
+            weight_decay=weight_decay,
+            gradient_clip=gradient_clip,
             validation_fraction=validation_fraction,
+            min_validation_windows=min_validation_windows,
             patience=patience,
+            normalize_inputs=normalize_inputs,
             class_weight=class_weight,
             callbacks=callbacks,
             random_state=random_state,
@@ -169,4 +224,5 @@ class AttentionLSTMClassifier(BaseDeepClassifier):
             dropout=self.dropout_rate,
             bidirectional=self.bidirectional,
             l2=self.l2_regularization,
+            stem=self._stem(),
         )
