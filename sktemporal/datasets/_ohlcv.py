@@ -309,8 +309,7 @@ def load_ohlcv_csv(path, *, min_rows=1, date_format=None):
         raise IsADirectoryError(f"expected an OHLCV CSV file, got the directory '{file}'.")
     source = f"'{file}'"
     try:
-        # round_trip: each price reads as exactly the float its text names, as float() would.
-        raw = pd.read_csv(file, float_precision="round_trip")
+        raw = pd.read_csv(file)
         # The header as written, before pandas renames repeated names.
         header = pd.read_csv(file, header=None, nrows=1, dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:
