@@ -187,7 +187,8 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     normalize_inputs : bool
         Standardise each feature (channel) inside the network, with its mean and variance over
         the training windows, learned in ``fit`` (a ``keras.layers.Normalization`` layer), so
-        that pipelines without a scaler train well too.
+        that pipelines without a scaler train well too. ``partial_fit`` learns them from the
+        windows of its first call and keeps them.
     class_weight : dict, "balanced" or None
         Weights by class label, multiplied into the sample weights of the training windows.
     callbacks : list of keras.callbacks.Callback or None
