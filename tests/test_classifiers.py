@@ -379,7 +379,7 @@ def test_attention_of_a_pooling_stem_covers_every_input_step(kind, tmp_path):
 
 def _shape_at_a_random_place(n, length=400, seed=0):
     """Noisy series holding one short shape (class 0 a bump, 1 a dip, 2 a square pulse) at a
-    random position: Euclidean distance between whole series cannot see it."""
+    random position: Euclidean distance between whole series sees it only in part."""
     rng = np.random.default_rng(seed)
     X = rng.normal(scale=1.0, size=(n, length, 1))
     y = np.arange(n) % 3
@@ -405,8 +405,11 @@ def test_defaults_find_a_short_shape_at_a_random_place_in_a_long_noisy_series(ki
     nearest = KNeighborsClassifier(1).fit(X_train[..., 0], y_train).score(X_test[..., 0], y_test)
     clf = (AttentionLSTMClassifier if kind == "lstm" else TransformerClassifier)(random_state=0)
     accuracy = clf.fit(X_train, y_train).score(X_test, y_test)
-    assert nearest < 0.6  # the task is not solvable by matching whole series
-    assert accuracy >= 0.9
+    print(f"{kind}: accuracy {accuracy:.3f}, 1-NN Euclidean {nearest:.3f}")
+    # Whole-series matching gets only part of the way (0.66 measured); the defaults must find
+    # the shape wherever it is.
+    assert nearest < 0.75
+    assert accuracy >= 0.9 and accuracy >= nearest + 0.2
 
 
 def test_warmup_cosine_schedule_matches_keras_cosine_decay():
