@@ -1,4 +1,4 @@
-"""The learning-rate schedule of ``learning_rate_schedule="cosine"``: linear warm-up, cosine decay."""
+"""The schedule of ``learning_rate_schedule="cosine"``: linear warm-up, then cosine decay."""
 
 import math
 
