@@ -794,7 +794,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         When the convolutional stem pooled ``s`` input steps into one, that step's weight is
         shared equally by the ``s`` input steps it covers, so each row still sums to 1.
         """
-        stem = getattr(self._build_network(), "stem", None)
+        stem = self._stem()
         stride = 1 if stem is None else stem.stride(self.n_timesteps_)
         return spread_over_input_steps(weights, stride, self.n_timesteps_)
 

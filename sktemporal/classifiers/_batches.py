@@ -5,7 +5,17 @@ import math
 import keras
 import numpy as np
 
-__all__ = ["WindowBatches"]
+__all__ = ["WindowBatches", "batch_count"]
+
+
+def batch_count(n_rows, batch_size, batch_multiple=1):
+    """Rows served per epoch and the number of batches they fill.
+
+    Every row is served but the last batch's remainder modulo ``batch_multiple``; the rows are
+    shared by the fewest batches of at most ``batch_size``.
+    """
+    served = n_rows - n_rows % batch_size % batch_multiple
+    return served, math.ceil(served / batch_size)
 
 
 class WindowBatches(keras.utils.PyDataset):
@@ -59,10 +69,8 @@ class WindowBatches(keras.utils.PyDataset):
         self.shuffle = shuffle
         self._rng = np.random.default_rng(seed)
         self._order = self._rng.permutation(self.rows) if shuffle else self.rows
-        # Rows served per epoch: all but the last batch's remainder modulo batch_multiple.
-        served = len(self.rows) - len(self.rows) % batch_size % batch_multiple
+        served, n_batches = batch_count(len(self.rows), batch_size, batch_multiple)
         # Batch k starts at a multiple of batch_multiple; sizes differ by batch_multiple at most.
-        n_batches = math.ceil(served / batch_size)
         units = served // batch_multiple
         self._bounds = [0] + [
             units * k // n_batches * batch_multiple for k in range(1, n_batches + 1)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sktemporal.classifiers._batches import batch_count
+
 __all__ = ["TrainingPlan", "plan_training", "split_validation_tail", "count_epochs"]
 
 # The least number of epochs epochs="auto" plans, however large the data: early stopping on the
@@ -158,8 +160,7 @@ def plan_training(
     train_rows, validation_rows, tail_note = split_validation_tail(
         rows, y, validation_fraction, min_validation_windows
     )
-    served = len(train_rows) - len(train_rows) % batch_size % batch_multiple
-    steps_per_epoch = max(1, math.ceil(served / batch_size))
+    steps_per_epoch = max(1, batch_count(len(train_rows), batch_size, batch_multiple)[1])
     planned, epochs_note = count_epochs(epochs, steps_per_epoch, min_steps)
     notes = (epochs_note,) if tail_note is None else (tail_note, epochs_note)
     return TrainingPlan(train_rows, validation_rows, planned, steps_per_epoch, notes)
