@@ -17,6 +17,7 @@ file behind.
 import argparse
 import contextlib
 import hashlib
+import importlib.util
 import json
 import logging
 import math
@@ -34,6 +35,9 @@ DEFAULT_MODEL_PATHS = {
     "attention-lstm": "models/attention_lstm.keras",
     "transformer": "models/transformer.keras",
 }
+# Keras backends, fastest first on CPU for these networks (docs/performance.md: an epoch of
+# the Attention-LSTM takes 2-3 times as long on TensorFlow as on JAX on 2 cores).
+BACKENDS = ("jax", "tensorflow", "torch")
 # About 5,000 windows at ~6 s an epoch for the default network on 2 CPU cores, for 5 folds
 # and the final fit: 10 epochs at most, with early stopping after 3 epochs without a better
 # validation loss, keeps the default run under 10 minutes.
@@ -126,9 +130,20 @@ def _build_parser():
     commands = parser.add_subparsers(
         dest="command", required=True, metavar="{train,predict,backtest,report}"
     )
+    # Every command loads Keras, so every command takes --backend.
+    backend = argparse.ArgumentParser(add_help=False)
+    backend.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        help="Keras backend to run on (default: KERAS_BACKEND when set, else a backend other "
+        "than tensorflow named in keras.json, else the fastest installed: "
+        + ", ".join(BACKENDS)
+        + ")",
+    )
 
     train = commands.add_parser(
         "train",
+        parents=[backend],
         help="evaluate walk-forward against baselines, then fit and save the model",
         description=(
             "Walk-forward evaluation of a direction classifier on daily OHLCV prices: "
@@ -224,6 +239,7 @@ def _build_parser():
 
     predict = commands.add_parser(
         "predict",
+        parents=[backend],
         help="predict class probabilities with a trained model",
         description=(
             "Rebuild the features, scaling and windows a model was trained with and write, for "
@@ -242,6 +258,7 @@ def _build_parser():
 
     backtest = commands.add_parser(
         "backtest",
+        parents=[backend],
         help="backtest the out-of-sample predictions of a trained model",
         description=(
             "Backtest the walk-forward out-of-sample predictions saved by `sktemporal train` "
@@ -257,6 +274,7 @@ def _build_parser():
 
     report = commands.add_parser(
         "report",
+        parents=[backend],
         help="write an HTML report of a trained model",
         description=(
             "Write OUTPUT/index.html, a self-contained page (figures embedded, no external "
@@ -416,10 +434,12 @@ def _train(args, stdout, stderr):
         f"{args.sequence_length} and --horizon {args.horizon}",
     )
     source = args.data_path or BUNDLED_SOURCE
+    backend, reason = args.keras_backend
     print(
         f"{source}: {len(prices)} rows, {prices.index[0]:%Y-%m-%d} to "
         f"{prices.index[-1]:%Y-%m-%d}; {args.model}, {args.n_splits} folds, sequence length "
-        f"{args.sequence_length}, horizon {args.horizon}, threshold {args.threshold}",
+        f"{args.sequence_length}, horizon {args.horizon}, threshold {args.threshold}; "
+        f"Keras on {backend} ({reason})",
         file=stdout,
     )
     stdout.flush()
@@ -452,7 +472,7 @@ def _train(args, stdout, stderr):
 
     report = result.to_dict()
     report["parameters"]["command_line"] = {
-        key: value for key, value in vars(args).items() if key not in ("run",)
+        key: value for key, value in vars(args).items() if key not in ("run", "keras_backend")
     }
     report["data"]["source"] = str(source)
     report["lookahead_check"] = {
@@ -565,6 +585,73 @@ def _report(args, stdout, stderr):
 # ---------------------------------------------------------------------------- entry point
 
 
+def _keras_json_backend():
+    """The backend named in Keras' configuration file, or None."""
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    try:
+        with open(os.path.join(home, "keras.json"), encoding="utf-8") as file:
+            return json.load(file).get("backend")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def choose_backend(requested=None):
+    """Pick the Keras backend for this process before Keras loads.
+
+    The library itself follows Keras' configuration and never switches a backend; the command
+    line is an application, so where the user has not chosen it picks the fastest backend
+    installed. A ``keras.json`` naming ``tensorflow`` is not read as a choice: Keras writes
+    that file with ``tensorflow`` on its first import.
+
+    Parameters
+    ----------
+    requested : {"jax", "tensorflow", "torch"} or None, default=None
+        The ``--backend`` option.
+
+    Returns
+    -------
+    backend : str
+        The backend Keras will load.
+    reason : str
+        Why, in a few words, for the command's first line.
+
+    Raises
+    ------
+    ValueError
+        If the requested backend is not installed, or Keras is already loaded in this
+        process with another backend.
+    """
+    if "keras" in sys.modules:
+        import keras
+
+        loaded = keras.backend.backend()
+        if requested not in (None, loaded):
+            raise ValueError(
+                f"argument --backend: Keras is already loaded with the {loaded} backend in "
+                f"this process; it cannot switch to {requested}"
+            )
+        return loaded, "Keras was already loaded"
+    if requested is not None:
+        if importlib.util.find_spec(requested) is None:
+            installed = [name for name in BACKENDS if importlib.util.find_spec(name)]
+            raise ValueError(
+                f"argument --backend: {requested} is not installed (installed: "
+                f"{', '.join(installed) or 'none'})"
+            )
+        os.environ["KERAS_BACKEND"] = requested
+        return requested, "--backend"
+    if os.environ.get("KERAS_BACKEND"):
+        return os.environ["KERAS_BACKEND"], "KERAS_BACKEND"
+    configured = _keras_json_backend()
+    if configured and configured != "tensorflow":
+        return configured, "keras.json"
+    for name in BACKENDS:
+        if importlib.util.find_spec(name) is not None:
+            os.environ["KERAS_BACKEND"] = name
+            return name, "the fastest installed; --backend to choose"
+    raise ValueError("no Keras backend is installed: pip install jax (or tensorflow)")
+
+
 def _one_line(error):
     return " ".join(str(error).split()) or type(error).__name__
 
@@ -607,6 +694,7 @@ def main(argv=None):
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     try:
         args = _build_parser().parse_args(argv)
+        args.keras_backend = choose_backend(args.backend)
         with _one_line_warnings(stderr):
             return args.run(args, stdout, stderr)
     except SystemExit as exit_:  # --help and --version

@@ -140,3 +140,104 @@ def test_fit_and_predict_on_the_gpu(classifier, windows):
     proba = classifier.predict_proba(X)
     np.testing.assert_allclose(proba.sum(axis=1), 1, atol=1e-5)
     np.testing.assert_allclose(classifier.get_attention_weights(X).sum(axis=1), 1, atol=1e-5)
+
+
+_SAVE_SCRIPT = r"""
+import json, os, sys
+
+backend = os.environ["KERAS_BACKEND"]
+try:
+    __import__(backend)
+except ImportError as error:
+    print(f"{backend} is not importable: {error}", file=sys.stderr)
+    sys.exit(77)
+
+import numpy as np
+
+from sktemporal import load
+
+X = np.asarray(json.loads(sys.argv[2]), dtype="float32")
+if sys.argv[1] == "load":
+    model = load(sys.argv[3])
+else:
+    import sktemporal
+
+    params = json.loads(sys.argv[4])
+    params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+    model = getattr(sktemporal, sys.argv[1])(**params)
+    model.fit(X, (X[:, -1, 0] > 0).astype(int))
+    model.save(sys.argv[3])
+print("REPORT " + json.dumps({
+    "proba": model.predict_proba(X).tolist(),
+    "attention": model.get_attention_weights(X).tolist(),
+}))
+"""
+
+
+# Both classifiers tiny, with a pooling stem (windows of 6 steps pooled to 3).
+_COMMON = dict(
+    dense_units=4,
+    epochs=2,
+    batch_size=16,
+    random_state=0,
+    stem_filters=[4, 4],
+    stem_kernel_sizes=[3, 3],
+    stem_max_steps=3,
+)
+_TINY = {
+    "AttentionLSTMClassifier": dict(lstm_units=[4, 3], attention_units=3, **_COMMON),
+    "TransformerClassifier": dict(d_model=4, num_heads=2, num_layers=1, ff_dim=4, **_COMMON),
+}
+
+
+def _run_script_on(backend, *args):
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run(
+        [sys.executable, "-c", _SAVE_SCRIPT, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    if done.returncode == _UNAVAILABLE:
+        pytest.skip(done.stderr.strip().splitlines()[-1])
+    assert done.returncode == 0, f"KERAS_BACKEND={backend} failed:\n{done.stderr[-4000:]}"
+    line = next(line for line in done.stdout.splitlines() if line.startswith("REPORT "))
+    return {key: np.asarray(value) for key, value in json.loads(line[7:]).items()}
+
+
+@pytest.mark.backend
+@pytest.mark.parametrize("name", sorted(_TINY))
+def test_a_model_saved_on_one_backend_loads_on_the_other(name, tmp_path):
+    """TensorFlow <-> JAX, both ways: the loaded model predicts what the saved one did.
+
+    Each backend computes in its own order, so the outputs agree to float32 rounding, not
+    bit for bit.
+    """
+    import keras
+
+    import sktemporal
+
+    here = keras.backend.backend()
+    other = "jax" if here != "jax" else "tensorflow"
+    X = np.random.default_rng(1).normal(size=(40, 6, 2)).astype("float32")
+    X_json = json.dumps(X.tolist())
+
+    saved_there = _run_script_on(
+        other, name, X_json, str(tmp_path / f"{other}.keras"), json.dumps(_TINY[name])
+    )
+    loaded_here = sktemporal.load(tmp_path / f"{other}.keras")
+    np.testing.assert_allclose(loaded_here.predict_proba(X), saved_there["proba"], atol=1e-5)
+    np.testing.assert_allclose(
+        loaded_here.get_attention_weights(X), saved_there["attention"], atol=1e-5
+    )
+
+    params = {k: tuple(v) if isinstance(v, list) else v for k, v in _TINY[name].items()}
+    model = getattr(sktemporal, name)(**params).fit(X, (X[:, -1, 0] > 0).astype(int))
+    model.save(tmp_path / f"{here}.keras")
+    loaded_there = _run_script_on(other, "load", X_json, str(tmp_path / f"{here}.keras"))
+    np.testing.assert_allclose(loaded_there["proba"], model.predict_proba(X), atol=1e-5)
+    np.testing.assert_allclose(
+        loaded_there["attention"], model.get_attention_weights(X), atol=1e-5
+    )

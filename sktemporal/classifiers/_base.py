@@ -171,7 +171,8 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     weight_decay : float
         Decoupled weight decay of the optimizer (``0`` for none).
     gradient_clip : float or None
-        Largest global norm of a gradient step (``clipnorm``); None disables clipping.
+        Largest norm of the gradient of each weight, clipped one weight at a time (Keras'
+        ``clipnorm``); None disables clipping.
     validation_fraction : float
         Share of the training windows, taken from the **end** in time order, to hold out to
         monitor ``val_loss``. The tail is used only if it holds at least

@@ -71,7 +71,8 @@ class TransformerClassifier(BaseDeepClassifier):
     weight_decay : float, default=0.01
         Decoupled weight decay (AdamW's); 0 for none.
     gradient_clip : float or None, default=1.0
-        Largest global norm of a gradient step; None disables clipping.
+        Largest norm of the gradient of each weight (Keras' ``clipnorm``, applied weight by
+        weight); None disables clipping.
     validation_fraction : float, default=0.1
         Share of the training windows taken from the **end**, in time order, to monitor
         ``val_loss`` — used only when that tail holds at least ``min_validation_windows``

@@ -4,6 +4,7 @@ import keras
 
 from sktemporal.layers import TemporalAttentionLayer
 from sktemporal.networks.base import ATTENTION_LAYER_PREFIX, NetworkGraph
+from sktemporal.networks.recurrent import LSTM
 
 __all__ = ["AttentionLSTMNetwork"]
 
@@ -84,7 +85,7 @@ class AttentionLSTMNetwork:
             stride = self.stem.stride(input_shape[0])
             x = self.stem(x)
         for depth, units in enumerate(self.units):
-            recurrent = keras.layers.LSTM(
+            recurrent = LSTM(
                 units, return_sequences=True, kernel_regularizer=regularizer, name=f"lstm_{depth}"
             )
             if self.bidirectional:
