@@ -61,3 +61,19 @@ def fitted_classifier(request):
     """A tiny classifier fitted once on ``windows`` and shared: tests must not modify it."""
     classifier = tiny_classifiers()[["lstm", "transformer"].index(request.param)]
     return classifier.fit(*_windows())
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run ``backend``-marked tests in the TensorFlow suite only.
+
+    They start a subprocess per backend whatever this process runs on, so the JAX suite
+    (``KERAS_BACKEND=jax``) would repeat them unchanged.
+    """
+    if os.environ.get("KERAS_BACKEND", "tensorflow") == "tensorflow":
+        return
+    skip = pytest.mark.skip(
+        reason="starts its own subprocess per backend; the TensorFlow suite runs it"
+    )
+    for item in items:
+        if item.get_closest_marker("backend") is not None:
+            item.add_marker(skip)

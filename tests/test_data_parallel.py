@@ -90,6 +90,7 @@ def _run(backend, tmp_path):
 
 
 @needs_devices_parameter
+@pytest.mark.backend
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
 def test_two_devices_train_the_same_model_as_one(backend, tmp_path):
     if importlib.util.find_spec(backend) is None:
