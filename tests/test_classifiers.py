@@ -313,7 +313,7 @@ def test_verbose_fit_says_what_it_chose_and_why(windows, capsys):
     out = capsys.readouterr().out
     assert "validation tail of 6 windows is smaller than min_validation_windows=200" in out
     assert "epochs='auto': 10 epochs of 4 steps" in out
-    assert "adamw, weight decay 0.01, gradients clipped to norm 1, learning rate" in out
+    assert "adamw, weight decay 0.01, each weight's gradient clipped to norm 1" in out
     assert "cosine decay over the 40 planned steps" in out
 
 

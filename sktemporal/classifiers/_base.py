@@ -396,7 +396,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
             return f"optimizer {type(self.optimizer).__name__} as given"
         clip = ""
         if self.gradient_clip is not None:
-            clip = f", gradients clipped to norm {self.gradient_clip:g}"
+            clip = f", each weight's gradient clipped to norm {self.gradient_clip:g}"
         schedule = {
             "constant": f"constant learning rate {self.learning_rate:g}",
             "plateau": f"learning rate {self.learning_rate:g}, halved on plateaus of "
@@ -549,6 +549,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
             shuffle=True,
             seed=seed,
             batch_multiple=multiple,
+            equal_sizes=True,
         )
         validation = None
         if len(validation_rows):

@@ -8,14 +8,28 @@ import numpy as np
 __all__ = ["WindowBatches", "batch_count"]
 
 
-def batch_count(n_rows, batch_size, batch_multiple=1):
+def batch_count(n_rows, batch_size, batch_multiple=1, equal_sizes=False):
     """Rows served per epoch and the number of batches they fill.
 
     Every row is served but the last batch's remainder modulo ``batch_multiple``; the rows are
-    shared by the fewest batches of at most ``batch_size``.
+    shared by the fewest batches of at most ``batch_size``. With ``equal_sizes`` every batch
+    holds the same number of rows, so a compiled training step is built for one batch shape
+    (on JAX each shape costs a compilation of several seconds): full batches of
+    ``batch_size``, or the rows shared evenly by one batch more, whichever leaves fewer rows
+    out. Fewer rows than one batch are left out, and other ones each epoch when shuffling.
     """
-    served = n_rows - n_rows % batch_size % batch_multiple
-    return served, math.ceil(served / batch_size)
+    if not equal_sizes:
+        served = n_rows - n_rows % batch_size % batch_multiple
+        return served, math.ceil(served / batch_size)
+    choices = []
+    for n_batches in {n_rows // batch_size, math.ceil(n_rows / batch_size)} - {0}:
+        size = min(batch_size, n_rows // n_batches) // batch_multiple * batch_multiple
+        if size:
+            choices.append((n_rows - size * n_batches, -size, n_batches))
+    if not choices:
+        return 0, 0
+    left_out, minus_size, n_batches = min(choices)
+    return n_rows - left_out, n_batches
 
 
 class WindowBatches(keras.utils.PyDataset):
@@ -48,6 +62,9 @@ class WindowBatches(keras.utils.PyDataset):
         Every batch holds a multiple of this many windows: the last batch drops its remainder
         (fewer than ``batch_multiple`` windows, different ones each epoch when shuffling).
         Data-parallel training needs batches that split evenly over its devices.
+    equal_sizes : bool, default=False
+        Every batch the same size (see :func:`batch_count`), leaving fewer windows than one
+        batch out of each epoch; for training, with ``shuffle``.
     """
 
     def __init__(
@@ -61,6 +78,7 @@ class WindowBatches(keras.utils.PyDataset):
         shuffle=False,
         seed=None,
         batch_multiple=1,
+        equal_sizes=False,
     ):
         super().__init__()
         self.X, self.y, self.sample_weight = X, y, sample_weight
@@ -69,7 +87,7 @@ class WindowBatches(keras.utils.PyDataset):
         self.shuffle = shuffle
         self._rng = np.random.default_rng(seed)
         self._order = self._rng.permutation(self.rows) if shuffle else self.rows
-        served, n_batches = batch_count(len(self.rows), batch_size, batch_multiple)
+        served, n_batches = batch_count(len(self.rows), batch_size, batch_multiple, equal_sizes)
         # Batch k starts at a multiple of batch_multiple; sizes differ by batch_multiple at most.
         units = served // batch_multiple
         self._bounds = [0] + [

@@ -160,7 +160,9 @@ def plan_training(
     train_rows, validation_rows, tail_note = split_validation_tail(
         rows, y, validation_fraction, min_validation_windows
     )
-    steps_per_epoch = max(1, batch_count(len(train_rows), batch_size, batch_multiple)[1])
+    steps_per_epoch = max(
+        1, batch_count(len(train_rows), batch_size, batch_multiple, equal_sizes=True)[1]
+    )
     planned, epochs_note = count_epochs(epochs, steps_per_epoch, min_steps)
     notes = (epochs_note,) if tail_note is None else (tail_note, epochs_note)
     return TrainingPlan(train_rows, validation_rows, planned, steps_per_epoch, notes)
