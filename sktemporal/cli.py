@@ -638,18 +638,22 @@ def choose_backend(requested=None):
                 f"argument --backend: {requested} is not installed (installed: "
                 f"{', '.join(installed) or 'none'})"
             )
-        os.environ["KERAS_BACKEND"] = requested
-        return requested, "--backend"
-    if os.environ.get("KERAS_BACKEND"):
-        return os.environ["KERAS_BACKEND"], "KERAS_BACKEND"
-    configured = _keras_json_backend()
-    if configured and configured != "tensorflow":
-        return configured, "keras.json"
-    for name in BACKENDS:
-        if importlib.util.find_spec(name) is not None:
-            os.environ["KERAS_BACKEND"] = name
-            return name, "the fastest installed; --backend to choose"
-    raise ValueError("no Keras backend is installed: pip install jax (or tensorflow)")
+        backend, reason = requested, "--backend"
+    elif os.environ.get("KERAS_BACKEND"):
+        backend, reason = os.environ["KERAS_BACKEND"], "KERAS_BACKEND"
+    elif (configured := _keras_json_backend()) and configured != "tensorflow":
+        backend, reason = configured, "keras.json"
+    else:
+        installed = [name for name in BACKENDS if importlib.util.find_spec(name) is not None]
+        if not installed:
+            raise ValueError("no Keras backend is installed: pip install jax (or tensorflow)")
+        backend, reason = installed[0], "the fastest installed; --backend to choose"
+    os.environ["KERAS_BACKEND"] = backend
+    if backend != "tensorflow" and "tensorflow" not in sys.modules:
+        # scikeras tries `import tensorflow` for its seeding helpers; keeping TensorFlow out
+        # of a JAX or PyTorch run saves its start-up (about 2 s) and its memory.
+        sys.modules["tensorflow"] = None
+    return backend, reason
 
 
 def _one_line(error):

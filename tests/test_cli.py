@@ -3,7 +3,10 @@
 import contextlib
 import io
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -514,3 +517,78 @@ def test_missing_command_and_help(capsys):
     assert "{train,predict,backtest,report}" in capsys.readouterr().out
     assert main(["predict", "--help"]) == 0
     assert "--output" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------- backend
+
+
+_CHOOSE = """
+import json, sys
+from sktemporal.cli import choose_backend
+try:
+    chosen = choose_backend(None if sys.argv[1] == "-" else sys.argv[1])
+except ValueError as error:
+    chosen = ["error", str(error)]
+print(json.dumps([*chosen, "keras" in sys.modules, sys.modules.get("tensorflow", 0) is None]))
+"""
+
+
+def _choose_in_fresh_process(tmp_path, requested="-", keras_json=None, keras_backend=None):
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    env["KERAS_HOME"] = str(tmp_path)
+    if keras_json is not None:
+        (tmp_path / "keras.json").write_text(json.dumps(keras_json))
+    if keras_backend is not None:
+        env["KERAS_BACKEND"] = keras_backend
+    done = subprocess.run(
+        [sys.executable, "-c", _CHOOSE, requested],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_command_picks_the_fastest_backend_where_none_was_chosen(tmp_path):
+    # Keras writes keras.json with "tensorflow" itself on its first import: not a choice.
+    backend, reason, keras_loaded, tensorflow_kept_out = _choose_in_fresh_process(
+        tmp_path, keras_json={"backend": "tensorflow", "floatx": "float32"}
+    )
+    assert (backend, reason) == ("jax", "the fastest installed; --backend to choose")
+    assert not keras_loaded  # chosen before Keras loads, so Keras can still take it
+    assert tensorflow_kept_out
+
+
+@pytest.mark.parametrize(
+    "requested, keras_backend, expected",
+    [
+        ("tensorflow", None, ["tensorflow", "--backend"]),
+        ("jax", "tensorflow", ["jax", "--backend"]),  # the option wins over the environment
+        ("-", "tensorflow", ["tensorflow", "KERAS_BACKEND"]),
+    ],
+)
+def test_the_users_choice_of_backend_is_kept(tmp_path, requested, keras_backend, expected):
+    chosen = _choose_in_fresh_process(tmp_path, requested, keras_backend=keras_backend)
+    assert chosen[:2] == expected
+    assert chosen[3] is (expected[0] != "tensorflow")
+
+
+def test_a_backend_other_than_tensorflow_named_in_keras_json_is_a_choice(tmp_path):
+    chosen = _choose_in_fresh_process(tmp_path, keras_json={"backend": "jax"})
+    assert chosen[:2] == ["jax", "keras.json"]
+
+
+def test_the_backend_cannot_change_once_keras_is_loaded():
+    import keras
+
+    from sktemporal.cli import choose_backend
+
+    loaded = keras.backend.backend()
+    assert choose_backend(None) == (loaded, "Keras was already loaded")
+    other = "jax" if loaded != "jax" else "tensorflow"
+    with pytest.raises(ValueError, match=f"already loaded with the {loaded} backend"):
+        choose_backend(other)
+    status, _, err = run(["train", "--backend", other, "--epochs", "1"])
+    assert_one_line_error(status, err, "cannot switch")
