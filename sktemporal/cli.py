@@ -649,10 +649,6 @@ def choose_backend(requested=None):
             raise ValueError("no Keras backend is installed: pip install jax (or tensorflow)")
         backend, reason = installed[0], "the fastest installed; --backend to choose"
     os.environ["KERAS_BACKEND"] = backend
-    if backend != "tensorflow" and "tensorflow" not in sys.modules:
-        # scikeras tries `import tensorflow` for its seeding helpers; keeping TensorFlow out
-        # of a JAX or PyTorch run saves its start-up (about 2 s) and its memory.
-        sys.modules["tensorflow"] = None
     return backend, reason
 
 
