@@ -38,9 +38,10 @@ DEFAULT_MODEL_PATHS = {
 # Keras backends, fastest first on CPU for these networks (docs/performance.md: an epoch of
 # the Attention-LSTM takes 2-3 times as long on TensorFlow as on JAX on 2 cores).
 BACKENDS = ("jax", "tensorflow", "torch")
-# About 5,000 windows at ~6 s an epoch for the default network on 2 CPU cores, for 5 folds
-# and the final fit: 10 epochs at most, with early stopping after 3 epochs without a better
-# validation loss, keeps the default run under 10 minutes.
+# About 5,000 windows at ~7 s an epoch for the default network on 2 CPU cores (JAX), for 5
+# folds and the final fit: 10 epochs at most, with early stopping after 3 epochs without a
+# better validation loss, keeps the default run near 4 minutes (README, "Result of the main
+# job").
 DEFAULT_EPOCHS = 10
 DEFAULT_PATIENCE = 3
 
