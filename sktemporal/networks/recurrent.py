@@ -31,11 +31,25 @@ class LSTM(keras.layers.LSTM):
     --------
     >>> import numpy as np
     >>> from sktemporal.networks.recurrent import LSTM
-    >>> LSTM(3, return_sequences=True)(np.zeros((2, 5, 4), "float32")).shape
+    >>> tuple(LSTM(3, return_sequences=True)(np.zeros((2, 5, 4), "float32")).shape)
     (2, 5, 3)
     """
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
+        """Run the recurrence: the hand-written JAX path where it applies, else Keras' own.
+
+        Parameters
+        ----------
+        sequences : tensor of shape (batch, timesteps, features)
+        initial_state : list of two tensors of shape (batch, units)
+        mask : tensor or None
+        training : bool, default=False
+
+        Returns
+        -------
+        last_output, outputs, states
+            As ``keras.layers.LSTM.inner_loop`` returns them.
+        """
         if mask is not None or not self._fast_path_applies():
             return super().inner_loop(sequences, initial_state, mask, training=training)
         from sktemporal.networks._jax_lstm import lstm_recurrence
