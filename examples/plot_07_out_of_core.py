@@ -67,7 +67,7 @@ partial_fit_windows(clf, stream, classes=[-1, 0, 1], epochs=3)
 # ---------------------------------
 # Each chunk's probabilities could be written out as they come; here they are gathered and
 # compared with the same model applied to the whole table in memory.
-rows, streamed = zip(*iter_predict_proba(clf, stream))
+rows, streamed = zip(*iter_predict_proba(clf, stream), strict=True)
 rows, streamed = np.concatenate(rows), np.concatenate(streamed)
 
 in_memory = clf.predict_proba(
