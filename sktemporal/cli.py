@@ -632,9 +632,9 @@ def choose_backend(requested=None):
                 f"this process; it cannot switch to {requested}"
             )
         return loaded, "Keras was already loaded"
+    installed = [name for name in BACKENDS if importlib.util.find_spec(name) is not None]
     if requested is not None:
-        if importlib.util.find_spec(requested) is None:
-            installed = [name for name in BACKENDS if importlib.util.find_spec(name)]
+        if requested not in installed:
             raise ValueError(
                 f"argument --backend: {requested} is not installed (installed: "
                 f"{', '.join(installed) or 'none'})"
@@ -644,11 +644,10 @@ def choose_backend(requested=None):
         backend, reason = os.environ["KERAS_BACKEND"], "KERAS_BACKEND"
     elif (configured := _keras_json_backend()) and configured != "tensorflow":
         backend, reason = configured, "keras.json"
-    else:
-        installed = [name for name in BACKENDS if importlib.util.find_spec(name) is not None]
-        if not installed:
-            raise ValueError("no Keras backend is installed: pip install jax (or tensorflow)")
+    elif installed:
         backend, reason = installed[0], "the fastest installed; --backend to choose"
+    else:
+        raise ValueError("no Keras backend is installed: pip install jax (or tensorflow)")
     os.environ["KERAS_BACKEND"] = backend
     return backend, reason
 

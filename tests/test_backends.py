@@ -17,7 +17,8 @@ import pytest
 # Exit status of the subprocess when the backend cannot be imported.
 _UNAVAILABLE = 77
 
-_SCRIPT = r"""
+# Each script starts by importing its backend, and exits with _UNAVAILABLE if it cannot.
+_PRELUDE = r"""
 import json, os, sys
 
 backend = os.environ["KERAS_BACKEND"]
@@ -26,7 +27,11 @@ try:
 except ImportError as error:
     print(f"{backend} is not importable: {error}", file=sys.stderr)
     sys.exit(77)
+"""
 
+_SCRIPT = (
+    _PRELUDE
+    + r"""
 import keras
 import numpy as np
 
@@ -61,12 +66,14 @@ for name, clf in classifiers.items():
     }
 print("REPORT " + json.dumps(report))
 """
+)
 
 
-def _run_on_backend(backend, tmp_path):
+def _run_script(script, backend, *args):
+    """Run ``script`` under ``KERAS_BACKEND=backend``; its ``REPORT`` line, parsed."""
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
     done = subprocess.run(
-        [sys.executable, "-c", _SCRIPT, str(tmp_path)],
+        [sys.executable, "-c", script, *args],
         env=env,
         capture_output=True,
         text=True,
@@ -83,7 +90,7 @@ def _run_on_backend(backend, tmp_path):
 @pytest.mark.backend
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_fit_predict_attention_and_round_trip_on_backend(backend, tmp_path):
-    report = _run_on_backend(backend, tmp_path)
+    report = _run_script(_SCRIPT, backend, str(tmp_path))
     assert set(report) == {"lstm", "transformer"}
     for name, result in report.items():
         proba = np.asarray(result["proba"])
@@ -142,16 +149,9 @@ def test_fit_and_predict_on_the_gpu(classifier, windows):
     np.testing.assert_allclose(classifier.get_attention_weights(X).sum(axis=1), 1, atol=1e-5)
 
 
-_SAVE_SCRIPT = r"""
-import json, os, sys
-
-backend = os.environ["KERAS_BACKEND"]
-try:
-    __import__(backend)
-except ImportError as error:
-    print(f"{backend} is not importable: {error}", file=sys.stderr)
-    sys.exit(77)
-
+_SAVE_SCRIPT = (
+    _PRELUDE
+    + r"""
 import numpy as np
 
 from sktemporal import load
@@ -172,6 +172,7 @@ print("REPORT " + json.dumps({
     "attention": model.get_attention_weights(X).tolist(),
 }))
 """
+)
 
 
 # Both classifiers tiny, with a pooling stem (windows of 6 steps pooled to 3).
@@ -191,20 +192,8 @@ _TINY = {
 
 
 def _run_script_on(backend, *args):
-    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run(
-        [sys.executable, "-c", _SAVE_SCRIPT, *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    if done.returncode == _UNAVAILABLE:
-        pytest.skip(done.stderr.strip().splitlines()[-1])
-    assert done.returncode == 0, f"KERAS_BACKEND={backend} failed:\n{done.stderr[-4000:]}"
-    line = next(line for line in done.stdout.splitlines() if line.startswith("REPORT "))
-    return {key: np.asarray(value) for key, value in json.loads(line[7:]).items()}
+    report = _run_script(_SAVE_SCRIPT, backend, *args)
+    return {key: np.asarray(value) for key, value in report.items()}
 
 
 @pytest.mark.backend
