@@ -13,6 +13,7 @@ Run::
     python benchmarks/bench_accuracy.py                      # every set, both classifiers
     python benchmarks/bench_accuracy.py --sets OSULeaf --classifiers lstm
     python benchmarks/bench_accuracy.py --no-market
+    python benchmarks/bench_accuracy.py --augmentation       # and each fit with augmentation=True
 
 Each fit prints a line as it ends; the table comes last.
 """
@@ -87,7 +88,16 @@ def make_classifier(kind, **params):
     )
 
 
-def run_set(name, kinds, params):
+def fit_and_score(kind, params, X_train, y_train, X_test, y_test):
+    """Accuracy, fit seconds and epochs of one fit."""
+    clf = make_classifier(kind, **params)
+    start = time.perf_counter()
+    clf.fit(X_train, y_train)
+    fit_seconds = time.perf_counter() - start
+    return type(clf).__name__, float(clf.score(X_test, y_test)), fit_seconds, clf.n_iter_
+
+
+def run_set(name, kinds, params, augmentation=False):
     X_train, y_train, X_test, y_test = load_set(name)
     rows = []
     base = baselines(X_train, y_train, X_test, y_test)
@@ -97,44 +107,58 @@ def run_set(name, kinds, params):
     )
     print(f"-- {name}: {shape}; baselines {json.dumps({k: round(v, 3) for k, v in base.items()})}")
     for kind in kinds:
-        clf = make_classifier(kind, **params)
-        start = time.perf_counter()
-        clf.fit(X_train, y_train)
-        fit_seconds = time.perf_counter() - start
-        accuracy = float(clf.score(X_test, y_test))
+        classifier, accuracy, fit_seconds, epochs = fit_and_score(
+            kind, params, X_train, y_train, X_test, y_test
+        )
         row = {
             "set": name,
-            "classifier": type(clf).__name__,
+            "classifier": classifier,
             "accuracy": accuracy,
             **base,
             "published": PUBLISHED.get(name, "—"),
             "fit_seconds": fit_seconds,
-            "epochs": clf.n_iter_,
+            "epochs": epochs,
             "load": os.getloadavg()[0],
         }
         print(
-            f"   {row['classifier']}: accuracy {accuracy:.3f} (1-NN {base['1-NN Euclidean']:.3f})"
-            f", fit {fit_seconds:.0f} s, {clf.n_iter_} epochs, load {row['load']:.1f}",
+            f"   {classifier}: accuracy {accuracy:.3f} (1-NN {base['1-NN Euclidean']:.3f})"
+            f", fit {fit_seconds:.0f} s, {epochs} epochs, load {row['load']:.1f}",
             flush=True,
         )
+        if augmentation:
+            _, accuracy, fit_seconds, epochs = fit_and_score(
+                kind, {**params, "augmentation": True}, X_train, y_train, X_test, y_test
+            )
+            row.update(augmented_accuracy=accuracy, augmented_fit_seconds=fit_seconds)
+            print(
+                f"   {classifier}, augmentation=True: accuracy {accuracy:.3f}, fit "
+                f"{fit_seconds:.0f} s, {epochs} epochs, load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
         rows.append(row)
     return rows
 
 
-def run_market(kinds):
+def run_market(kinds, augmentation=False):
     """The main job's walk-forward (``sktemporal train``'s defaults) with its baselines."""
     from sktemporal.cli import DEFAULT_EPOCHS, DEFAULT_PATIENCE
     from sktemporal.datasets import load_sp500
     from sktemporal.evaluation import walk_forward_evaluate
 
     rows = []
-    for kind in kinds:
-        clf = make_classifier(kind, epochs=DEFAULT_EPOCHS, patience=DEFAULT_PATIENCE)
+    settings = [(kind, False) for kind in kinds]
+    if augmentation:
+        settings += [(kind, True) for kind in kinds]
+    for kind, augmented in settings:
+        clf = make_classifier(
+            kind, epochs=DEFAULT_EPOCHS, patience=DEFAULT_PATIENCE, augmentation=augmented
+        )
         start = time.perf_counter()
         result = walk_forward_evaluate(load_sp500(), clf, refit=False)
         seconds = time.perf_counter() - start
         summary = result.summary()
-        row = {"classifier": type(clf).__name__, "seconds": seconds}
+        name = type(clf).__name__ + (", augmentation=True" if augmented else "")
+        row = {"classifier": name, "seconds": seconds}
         for method in result.names:
             for metric in ("accuracy", "balanced_accuracy", "log_loss"):
                 row[f"{method} {metric}"] = (
@@ -148,15 +172,23 @@ def run_market(kinds):
 
 
 def print_tables(rows, market_rows):
+    augmented = any("augmented_accuracy" in r for r in rows)
     if rows:
         print(
-            "\n| set | classifier | accuracy | 1-NN Euclidean | majority | logistic regression "
+            "\n| set | classifier | accuracy | "
+            + ("with augmentation=True (fit) | " if augmented else "")
+            + "1-NN Euclidean | majority | logistic regression "
             "| published deep learning | fit | epochs |"
         )
-        print("|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|" + ("---|" if augmented else "") + "---|---|---|---|---|---|")
         for r in rows:
+            extra = (
+                f"{r['augmented_accuracy']:.3f} ({r['augmented_fit_seconds']:.0f} s) | "
+                if augmented
+                else ""
+            )
             print(
-                f"| {r['set']} | {r['classifier']} | **{r['accuracy']:.3f}** | "
+                f"| {r['set']} | {r['classifier']} | **{r['accuracy']:.3f}** | {extra}"
                 f"{r['1-NN Euclidean']:.3f} | {r['majority']:.3f} | "
                 f"{r['logistic regression']:.3f} | {r['published']} | {r['fit_seconds']:.0f} s "
                 f"(load {r['load']:.1f}) | {r['epochs']} |"
@@ -186,14 +218,23 @@ def main(argv=None):
     parser.add_argument(
         "--params", default="{}", help="JSON of classifier parameters to override (default: none)"
     )
+    parser.add_argument(
+        "--augmentation",
+        action="store_true",
+        help="fit every classifier a second time with augmentation=True, in the same run",
+    )
     parser.add_argument("--json", help="also write the rows to this file")
     args = parser.parse_args(argv)
     print_header("Accuracy with default settings (random_state=0), baselines in the same run")
     params = json.loads(args.params)
     if params:
         print(f"   overriding defaults: {params}")
-    rows = [row for name in args.sets for row in run_set(name, args.classifiers, params)]
-    market_rows = [] if args.no_market else run_market(args.classifiers)
+    rows = [
+        row
+        for name in args.sets
+        for row in run_set(name, args.classifiers, params, args.augmentation)
+    ]
+    market_rows = [] if args.no_market else run_market(args.classifiers, args.augmentation)
     print_tables(rows, market_rows)
     if args.json:
         with open(args.json, "w") as file:

@@ -27,6 +27,9 @@ is as fast or faster.
 PyTorch is the optional ``bench`` extra's large install: without it the ``torch`` column is
 skipped and the ratios are against JAX. A backend that is not installed is skipped too.
 
+``--precisions float32 mixed_bfloat16`` adds a column per mixed-precision policy (the
+classifiers' ``precision=``) on each Keras backend; PyTorch stays float32.
+
 Run: ``python benchmarks/bench_backends.py`` (about 15 minutes on 2 idle cores; ``--rounds 1``
 halves it).
 """
@@ -45,6 +48,7 @@ from _common import median, ratio, rotated, seconds  # noqa: E402
 
 BACKENDS = ("tensorflow", "jax", "torch")
 MODELS = ("lstm", "transformer")
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 # The seed's network: no stem, no input normalisation (378,115 parameters at 30 x 31, 3 classes).
 SEED_NETWORK = {"stem_filters": (), "normalize_inputs": False}
 
@@ -73,7 +77,14 @@ def keras_worker(args):
     params = dict(SEED_NETWORK) if args.seed_network else {}
     kind = AttentionLSTMClassifier if args.model == "lstm" else TransformerClassifier
     timer = step_timer()
-    clf = kind(epochs=args.epochs, batch_size=32, random_state=0, callbacks=[timer], **params)
+    clf = kind(
+        epochs=args.epochs,
+        batch_size=32,
+        random_state=0,
+        callbacks=[timer],
+        precision=args.precision,
+        **params,
+    )
     clf.fit(X, y)
     trainable = int(sum(np.prod(w.shape) for w in clf.model_.trainable_weights))
     window = X[:1]
@@ -338,11 +349,21 @@ def torch_worker(args):
 # ---------------------------------------------------------------------------- parent
 
 
+def cpu_bfloat16():
+    """The CPU's bfloat16 instruction sets (Linux ``/proc/cpuinfo`` flags), comma-separated."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as file:
+            flags = next((line for line in file if line.startswith("flags")), "").split()
+    except OSError:
+        return ""
+    return ", ".join(sorted({f for f in flags if "bf16" in f}))
+
+
 def installed(backend):
     return importlib.util.find_spec(backend) is not None
 
 
-def run_worker(backend, model, args):
+def run_worker(backend, model, args, precision="float32"):
     command = [
         sys.executable,
         os.path.abspath(__file__),
@@ -360,6 +381,8 @@ def run_worker(backend, model, args):
         str(args.epochs),
         "--calls",
         str(args.calls),
+        "--precision",
+        precision,
     ] + (["--seed-network"] if args.seed_network else [])
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     if backend != "torch":
@@ -386,7 +409,15 @@ def main(argv=None):
     parser.add_argument(
         "--seed-network", action="store_true", help="the seed's network: no stem, no scaling"
     )
+    parser.add_argument(
+        "--precisions",
+        nargs="*",
+        default=["float32"],
+        choices=PRECISIONS,
+        help="the classifiers' precision= values to time on each Keras backend (PyTorch: float32)",
+    )
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--precision", default="float32", help=argparse.SUPPRESS)
     parser.add_argument("--worker", choices=BACKENDS, help=argparse.SUPPRESS)
     parser.add_argument("--model", choices=MODELS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -411,29 +442,38 @@ def main(argv=None):
 
             versions.append(f"{name} {version(name)}")
     print("   " + ", ".join(versions))
+    print(f"   CPU bfloat16 instructions: {cpu_bfloat16() or 'none'}")
     backends = [b for b in args.backends if installed(b)]
     for missing in sorted(set(args.backends) - set(backends)):
         print(f"   {missing}: not installed, column skipped")
-    results = {(b, m): [] for b in backends for m in args.models}
+    # A column is a backend at one precision; PyTorch's reference loop runs in float32 only.
+    columns = [
+        (b, p) for b in backends for p in (args.precisions if b != "torch" else ["float32"])
+    ]
+    labels = {(b, p): b if p == "float32" else f"{b} {p}" for b, p in columns}
+    results = {(c, m): [] for c in columns for m in args.models}
     loads = []
     for round_ in range(args.rounds):
-        for backend in rotated(backends, round_):
+        for column in rotated(columns, round_):
+            backend, precision = column
             for model in args.models:
                 loads.append(os.getloadavg()[0])
-                result = run_worker(backend, model, args)
-                results[backend, model].append(result)
+                result = run_worker(backend, model, args, precision)
+                results[column, model].append(result)
                 steady = result["epoch_seconds"][1:]
                 print(
-                    f"   round {round_ + 1}: {backend:10s} {model:11s} epochs "
+                    f"   round {round_ + 1}: {labels[column]:25s} {model:11s} epochs "
                     + " ".join(f"{s:.2f}" for s in result["epoch_seconds"])
                     + f" s (median after the first {seconds(median(steady))}); "
                     f"predict {seconds(median(result['predict_seconds']))}; load {loads[-1]:.1f}",
                     flush=True,
                 )
-    reference = "torch" if "torch" in backends else "jax" if "jax" in backends else None
+    reference = ("torch" if "torch" in backends else "jax", "float32")
+    if reference not in columns:
+        reference = None
     print(
         f"\nMedians over rounds (load average {min(loads):.1f}-{max(loads):.1f} while running; "
-        f"ratio = time / {reference or 'n/a'})"
+        f"ratio = time / {labels[reference] if reference else 'n/a'})"
     )
     print(
         "| classifier | backend | trainable parameters | epoch | ratio "
@@ -443,19 +483,20 @@ def main(argv=None):
     table = []
     for model in args.models:
         summary = {}
-        for backend in backends:
-            runs = results[backend, model]
-            summary[backend] = (
+        for column in columns:
+            runs = results[column, model]
+            summary[column] = (
                 median([s for r in runs for s in r["epoch_seconds"][1:]]),
                 median([s for r in runs for s in r["predict_seconds"]]),
                 runs[0]["trainable_parameters"],
             )
-        for backend in backends:
-            epoch, predict, params = summary[backend]
+        for column in columns:
+            epoch, predict, params = summary[column]
             ref_epoch, ref_predict, _ = summary.get(reference, (math.nan, math.nan, None))
             row = {
                 "classifier": model,
-                "backend": backend,
+                "backend": column[0],
+                "precision": column[1],
                 "trainable_parameters": params,
                 "epoch_seconds": epoch,
                 "epoch_ratio": ratio(epoch, ref_epoch),
@@ -464,10 +505,10 @@ def main(argv=None):
             }
             table.append(row)
             print(
-                f"| {model} | {backend} | {params:,} | {seconds(epoch)} | "
+                f"| {model} | {labels[column]} | {params:,} | {seconds(epoch)} | "
                 f"{row['epoch_ratio']:.2f} | {seconds(predict)} | {row['predict_ratio']:.2f} |"
             )
-        counts = {summary[b][2] for b in backends}
+        counts = {summary[c][2] for c in columns}
         if len(counts) > 1:
             print(f"   WARNING: {model}: the parameter counts differ: {counts}")
     if args.json:

@@ -1,13 +1,14 @@
-"""Custom Keras layers: additive attention pooling and sinusoidal positional encoding.
+"""Custom Keras layers: additive attention pooling, sinusoidal positional encoding and
+training-time augmentation of windows.
 
-Both use ``keras.ops`` only, so every Keras backend (TensorFlow, JAX, PyTorch) runs them, and
+All use ``keras.ops`` only, so every Keras backend (TensorFlow, JAX, PyTorch) runs them, and
 both are registered as Keras-serializable so saved models load without custom objects.
 """
 
 import keras
 from keras import ops
 
-__all__ = ["TemporalAttentionLayer", "PositionalEncodingLayer"]
+__all__ = ["TemporalAttentionLayer", "PositionalEncodingLayer", "WindowAugmentation"]
 
 
 @keras.saving.register_keras_serializable(package="sktemporal")
@@ -124,3 +125,115 @@ class PositionalEncodingLayer(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+
+@keras.saving.register_keras_serializable(package="sktemporal")
+class WindowAugmentation(keras.layers.Layer):
+    """Random shift in time, magnitude scaling and Gaussian noise of windows, in training only.
+
+    Three of the transforms that Iwana & Uchida ("An empirical survey of data augmentation for
+    time series classification with neural networks", PLOS ONE, 2021) found to help most often,
+    drawn afresh for every window of every batch while ``training`` is true; at prediction the
+    layer is the identity. Keras has no preprocessing layer for sequences, hence this one; it
+    uses ``keras.ops`` and ``keras.random`` only, so it runs on every backend inside the
+    compiled training step, and its random draws follow Keras' seeding.
+
+    1. **Shift**: each window moves by ``k`` steps, ``|k| <= round(shift * timesteps)``,
+       and the steps it leaves empty repeat its edge row. Every output row is a row of the
+       same window, so a window never sees a row after its last one.
+    2. **Scale**: each channel of each window is multiplied by ``1 + scale * N(0, 1)``.
+    3. **Noise**: ``noise * N(0, 1)`` times each channel's standard deviation over the batch is
+       added to every value.
+
+    Parameters
+    ----------
+    noise : float, default=0.0
+        Standard deviation of the noise, as a share of each channel's spread (0: none).
+    shift : float, default=0.0
+        Largest shift, as a share of the window's length, in [0, 1) (0: none).
+    scale : float, default=0.0
+        Standard deviation of the scaling factor around 1 (0: none).
+    seed : int or None, default=None
+        Seed of the random draws; None follows Keras' global seed.
+    **kwargs
+        Standard ``keras.layers.Layer`` arguments.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktemporal.layers import WindowAugmentation
+    >>> layer = WindowAugmentation(noise=0.1, shift=0.2, scale=0.1, seed=0)
+    >>> windows = np.ones((2, 10, 3), "float32")
+    >>> bool((np.asarray(layer(windows)) == windows).all())  # prediction: unchanged
+    True
+    >>> tuple(layer(windows, training=True).shape)
+    (2, 10, 3)
+    """
+
+    def __init__(self, noise=0.0, shift=0.0, scale=0.0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        for name, value, upper in (
+            ("noise", noise, None),
+            ("shift", shift, 1),
+            ("scale", scale, None),
+        ):
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if not number or value < 0 or (upper is not None and value >= upper):
+                bound = f"in [0, {upper})" if upper is not None else ">= 0"
+                raise ValueError(f"Augmentation {name} must be a number {bound}; got {value!r}.")
+        self.noise, self.shift, self.scale = float(noise), float(shift), float(scale)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=None):
+        """Augment a batch of windows when ``training``; return it unchanged otherwise.
+
+        Parameters
+        ----------
+        inputs : tensor of shape (batch, timesteps, channels)
+            Windows.
+        training : bool or None
+            Whether the model is training (Keras passes it).
+
+        Returns
+        -------
+        tensor of shape (batch, timesteps, channels)
+        """
+        if not training:
+            return inputs
+        x = inputs
+        batch, timesteps, channels = ops.shape(x)[0], inputs.shape[1], inputs.shape[2]
+        largest_shift = int(round(self.shift * timesteps))
+        if largest_shift:
+            offsets = keras.random.randint(
+                (batch, 1), -largest_shift, largest_shift + 1, seed=self.seed_generator
+            )
+            source = ops.clip(ops.arange(timesteps)[None, :] - offsets, 0, timesteps - 1)
+            source = ops.repeat(ops.expand_dims(source, -1), channels, axis=-1)
+            x = ops.take_along_axis(x, source, axis=1)
+        if self.scale:
+            factors = keras.random.normal(
+                (batch, 1, channels),
+                mean=1.0,
+                stddev=self.scale,
+                dtype=x.dtype,
+                seed=self.seed_generator,
+            )
+            x = x * factors
+        if self.noise:
+            spread = ops.std(inputs, axis=(0, 1), keepdims=True)
+            noise = keras.random.normal(ops.shape(x), dtype=x.dtype, seed=self.seed_generator)
+            x = x + ops.cast(self.noise * spread, x.dtype) * noise
+        return x
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "noise": self.noise,
+            "shift": self.shift,
+            "scale": self.scale,
+            "seed": self.seed,
+        }

@@ -17,6 +17,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from sktemporal.networks import dtype_policy_scope
+
 __all__ = ["load", "save_classifier"]
 
 _METADATA_MEMBER = "sktemporal.json"
@@ -200,6 +202,8 @@ def _params_to_json(estimator):
             params[name] = {
                 "class_weight_items": [[_to_json_scalar(k), w] for k, w in value.items()]
             }
+        elif name == "augmentation" and isinstance(value, dict):
+            params[name] = {"augmentation_items": {str(k): float(v) for k, v in value.items()}}
         elif isinstance(value, tuple) and all(isinstance(v, (int, np.integer)) for v in value):
             params[name] = {"tuple": [int(v) for v in value]}
         elif isinstance(value, os.PathLike):
@@ -229,6 +233,8 @@ def _params_from_json(params):
             value = keras.optimizers.deserialize(value["keras_optimizer"])
         elif isinstance(value, dict) and "class_weight_items" in value:
             value = {key: weight for key, weight in value["class_weight_items"]}
+        elif isinstance(value, dict) and "augmentation_items" in value:
+            value = dict(value["augmentation_items"])
         elif isinstance(value, dict) and "tuple" in value:
             value = tuple(value["tuple"])
         decoded[name] = value
@@ -345,7 +351,10 @@ def load(path):
     except _MetadataError as error:
         raise ValueError(f"{str(path)!r} has invalid sktemporal metadata: {error}") from None
     try:
-        model = keras.saving.load_model(path, compile=True, safe_mode=True)
+        # Under the estimator's policy, so that a mixed_float16 model is compiled with the loss
+        # scaling (and the optimizer variables) it was saved with.
+        with dtype_policy_scope(getattr(estimator, "precision", "float32")):
+            model = keras.saving.load_model(path, compile=True, safe_mode=True)
     except Exception as error:  # Keras raises many types for a bad archive; name the file.
         raise ValueError(
             f"The Keras model in {str(path)!r} could not be loaded: {error}"

@@ -352,6 +352,86 @@ def test_inputs_are_normalised_per_channel_inside_the_network(windows):
     assert "input_normalization" not in [layer.name for layer in plain.model_.layers]
 
 
+def test_augmentation_trains_on_altered_windows_and_predicts_on_the_real_ones(windows):
+    X, y = windows
+    plain = AttentionLSTMClassifier(**TINY_LSTM).fit(X, y)
+    augmented = AttentionLSTMClassifier(**TINY_LSTM, augmentation=True).fit(X, y)
+    layer = augmented.model_.get_layer("augmentation")
+    assert (layer.shift, layer.scale, layer.noise) == (0.1, 0.1, 0.03)
+    assert "augmentation" not in [layer.name for layer in plain.model_.layers]
+    # Same seed, same initial weights: only the augmented batches made the fits differ.
+    assert not np.allclose(plain.predict_proba(X), augmented.predict_proba(X))
+    again = AttentionLSTMClassifier(**TINY_LSTM, augmentation=True).fit(X, y)
+    np.testing.assert_array_equal(again.predict_proba(X), augmented.predict_proba(X))
+    # Prediction is deterministic: the augmentation is off outside training.
+    np.testing.assert_array_equal(augmented.predict_proba(X), augmented.predict_proba(X))
+    only_noise = AttentionLSTMClassifier(**TINY_LSTM, augmentation={"noise": 0.2}).fit(X, y)
+    layer = only_noise.model_.get_layer("augmentation")
+    assert (layer.shift, layer.scale, layer.noise) == (0.0, 0.0, 0.2)
+
+
+@pytest.mark.parametrize(
+    "augmentation, message",
+    [
+        ({"jitter": 0.1}, "unknown keys \\['jitter'\\]"),
+        ({"shift": 2.0}, "shift"),
+        ("yes", "augmentation"),
+    ],
+)
+def test_bad_augmentation_is_named_before_training(windows, augmentation, message):
+    with pytest.raises(ValueError, match=message):
+        AttentionLSTMClassifier(**TINY_LSTM, augmentation=augmentation).fit(*windows)
+
+
+def _layer_policies(model):
+    return {layer.name: layer.dtype_policy.name for layer in model.layers}
+
+
+@pytest.mark.parametrize("make", [AttentionLSTMClassifier, TransformerClassifier])
+def test_mixed_precision_is_per_model_and_keeps_outputs_in_float32(make, windows, tmp_path):
+    X, y = windows
+    tiny = TINY_LSTM if make is AttentionLSTMClassifier else TINY_TRANSFORMER
+    global_policy = keras.config.dtype_policy().name
+    mixed = make(**tiny, precision="mixed_bfloat16").fit(X, y)
+    full = make(**tiny).fit(X, y)
+    assert keras.config.dtype_policy().name == global_policy
+    policies = _layer_policies(mixed.model_)
+    assert policies["stem_conv_0"] == "mixed_bfloat16"
+    assert policies["input_normalization"] == policies["probabilities"] == "float32"
+    assert set(_layer_policies(full.model_).values()) == {"float32"}
+    # Fitting the float32 model did not change the mixed one, nor the reverse.
+    assert _layer_policies(mixed.model_) == policies
+    proba = mixed.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-6)
+    for maps in mixed.get_attention_maps(X):
+        np.testing.assert_allclose(maps.sum(axis=-1), 1.0, atol=1e-12)
+    mixed.save(tmp_path / "mixed.keras")
+    loaded = load(tmp_path / "mixed.keras")
+    assert loaded.precision == "mixed_bfloat16"
+    assert _layer_policies(loaded.model_) == policies
+    np.testing.assert_array_equal(loaded.predict_proba(X), proba)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(mixed)).predict_proba(X), proba)
+
+
+def test_mixed_float16_scales_the_loss_and_reloads_its_optimizer(windows, tmp_path):
+    X, y = windows
+    clf = AttentionLSTMClassifier(**TINY_LSTM, precision="mixed_float16").fit(X, y)
+    assert isinstance(clf.model_.optimizer, keras.optimizers.LossScaleOptimizer)
+    clf.save(tmp_path / "half.keras")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Keras warns when it skips optimizer variables
+        loaded = load(tmp_path / "half.keras")
+    assert isinstance(loaded.model_.optimizer, keras.optimizers.LossScaleOptimizer)
+    loaded.partial_fit(X, y)
+    assert np.isfinite(loaded.predict_proba(X)).all()
+
+
+def test_augmentation_dict_survives_save_and_load(windows, tmp_path):
+    clf = AttentionLSTMClassifier(**TINY_LSTM, augmentation={"shift": 0.2}).fit(*windows)
+    clf.save(tmp_path / "m.keras")
+    assert load(tmp_path / "m.keras").augmentation == {"shift": 0.2}
+
+
 @pytest.mark.parametrize("kind", ["lstm", "transformer"])
 def test_attention_of_a_pooling_stem_covers_every_input_step(kind, tmp_path):
     """A stem that pools 5 steps into one: attention is spread back over the 23 input steps."""

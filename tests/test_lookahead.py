@@ -293,6 +293,17 @@ def test_scaled_windowed_classifiers_are_causal(table, labels, name):
     )
 
 
+@pytest.mark.parametrize("name", ["lstm", "transformer"])
+def test_classifiers_trained_with_augmentation_are_causal(table, labels, name):
+    pipeline = Pipeline([
+        ("scale", StandardScaler()),
+        ("window", SlidingWindowTransformer(5)),
+        ("clf", _tiny(name).set_params(augmentation=True)),
+    ])
+    report = _check(pipeline, table, labels, cutoffs=[40, 59], n_trials=1)
+    assert not report.leaks, str(report)
+
+
 def test_indicator_pipeline_with_a_transformer_classifier_is_causal(prices):
     ohlcv, y = prices
     pipeline = Pipeline([

@@ -40,13 +40,20 @@ from sktemporal.classifiers._data_parallel import (
 )
 from sktemporal.classifiers._plan import plan_training
 from sktemporal.classifiers._schedule import WarmupCosineDecay
+from sktemporal.layers import WindowAugmentation
 from sktemporal.networks import (
     ATTENTION_LAYER_PREFIX,
     ConvolutionalStem,
+    dtype_policy_scope,
     spread_over_input_steps,
 )
 
-__all__ = ["BaseDeepClassifier"]
+__all__ = ["BaseDeepClassifier", "DEFAULT_AUGMENTATION"]
+
+#: Strengths of ``augmentation=True``: the magnitudes Iwana & Uchida (PLOS ONE, 2021) used for
+#: scaling (0.1) and jittering (0.03, on standardised series), and shifts of up to a tenth of
+#: the window.
+DEFAULT_AUGMENTATION = {"shift": 0.1, "scale": 0.1, "noise": 0.03}
 
 # Rows sent to the network per forward pass when predicting. Large enough to amortise the call
 # overhead, small enough that a Transformer's attention maps for one chunk stay far below 1 GB.
@@ -109,6 +116,16 @@ def _build_training_state(model, batch):
 
 def _warmup_steps(total_steps):
     return int(total_steps * _WARMUP_SHARE)
+
+
+def _as_distributions(weights):
+    """Attention weights in float64, each row divided by its sum.
+
+    Under a mixed-precision policy Keras' multi-head attention takes its softmax in 16 bits,
+    whose rows sum to 1 only within about 1e-4.
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    return weights / weights.sum(axis=-1, keepdims=True)
 
 
 def _channel_statistics(X, rows):
@@ -190,6 +207,15 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         the training windows, learned in ``fit`` (a ``keras.layers.Normalization`` layer), so
         that pipelines without a scaler train well too. ``partial_fit`` learns them from the
         windows of its first call and keeps them.
+    augmentation : None, bool or dict
+        Training-time augmentation of the windows after the input normalisation
+        (:class:`~sktemporal.layers.WindowAugmentation`, seeded with ``random_state``):
+        ``True`` for :data:`DEFAULT_AUGMENTATION`, a dict of some of its keys (``"shift"``,
+        ``"scale"``, ``"noise"``; absent ones are off), None or False for none.
+    precision : {"float32", "mixed_bfloat16", "mixed_float16"}
+        Dtype policy given to this model's layers while they are built; Keras' process-wide
+        policy is left as it is, so estimators with different settings share a process. The
+        input normalisation, the attention scores' softmax and the output layer stay float32.
     class_weight : dict, "balanced" or None
         Weights by class label, multiplied into the sample weights of the training windows.
     callbacks : list of keras.callbacks.Callback or None
@@ -232,6 +258,8 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         "min_validation_windows": [Interval(Integral, 1, None, closed="left")],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
         "normalize_inputs": ["boolean"],
+        "augmentation": [dict, "boolean", None],
+        "precision": [StrOptions({"float32", "mixed_bfloat16", "mixed_float16"})],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "callbacks": [list, None],
         "random_state": ["random_state"],
@@ -264,6 +292,8 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         min_validation_windows,
         patience,
         normalize_inputs,
+        augmentation,
+        precision,
         class_weight,
         callbacks,
         random_state,
@@ -288,6 +318,8 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         self.min_validation_windows = min_validation_windows
         self.patience = patience
         self.normalize_inputs = normalize_inputs
+        self.augmentation = augmentation
+        self.precision = precision
         self.class_weight = class_weight
         self.callbacks = callbacks
         self.random_state = random_state
@@ -305,6 +337,20 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     def _build_network(self):
         """Return the network builder (see :mod:`sktemporal.networks`) for these parameters."""
         raise NotImplementedError
+
+    def _augmentation(self):
+        """The augmentation layer for ``augmentation``, or None; checks the parameter."""
+        if self.augmentation is None or self.augmentation is False:
+            return None
+        strengths = DEFAULT_AUGMENTATION if self.augmentation is True else self.augmentation
+        unknown = sorted(set(strengths) - set(DEFAULT_AUGMENTATION), key=str)
+        if unknown:
+            raise ValueError(
+                f"augmentation has unknown keys {unknown}; the keys are "
+                f"{sorted(DEFAULT_AUGMENTATION)} (e.g. augmentation={DEFAULT_AUGMENTATION})."
+            )
+        # float32 under a mixed policy too: the noise is a small share of each value.
+        return WindowAugmentation(**strengths, dtype="float32", name="augmentation")
 
     def _stem(self):
         """The convolutional stem the builders put before the body, or None without one."""
@@ -459,6 +505,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                 "of at least two classes."
             )
         self._build_network()  # builders check their own hyper-parameters
+        self._augmentation()
         self._get_compile_kwargs()
         for position, callback in enumerate(self.callbacks or []):
             if not isinstance(callback, keras.callbacks.Callback):
@@ -480,7 +527,11 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         self._plan = plan
         self._input_statistics = _channel_statistics(X, rows) if self.normalize_inputs else None
         try:
-            with _seeded(seed), distribution_scope(self._distribution):
+            with (
+                _seeded(seed),
+                distribution_scope(self._distribution),
+                dtype_policy_scope(self.precision),
+            ):
                 self.model_ = self._build_keras_model()
         finally:
             self._plan = self._input_statistics = None
@@ -592,13 +643,24 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
 
     def _keras_build_fn(self, compile_kwargs):
         """Network body from the subclass's builder, classification head, compiled."""
-        preprocessing = None
+        preprocessing = []
         statistics = getattr(self, "_input_statistics", None)
         if statistics is not None:
             mean, variance = statistics
-            preprocessing = keras.layers.Normalization(
-                axis=-1, mean=mean, variance=variance, name="input_normalization"
+            # float32 under a mixed policy too: 16-bit floats would round large raw values
+            # (prices in the thousands) to steps wider than their spread.
+            preprocessing.append(
+                keras.layers.Normalization(
+                    axis=-1,
+                    mean=mean,
+                    variance=variance,
+                    dtype="float32",
+                    name="input_normalization",
+                )
             )
+        augmentation = self._augmentation()
+        if augmentation is not None:
+            preprocessing.append(augmentation)
         graph = self._build_network().build_network(
             (self.n_timesteps_, self.n_channels_), preprocessing=preprocessing
         )
@@ -779,14 +841,14 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         """
         total, count = 0.0, 0
         for outputs in self._forward_chunks(self._get_attention_model(), X):
-            last = np.asarray(outputs[-1], dtype=np.float64)
+            last = _as_distributions(outputs[-1])
             last = last.reshape(-1, last.shape[-1])
             total = total + last.sum(axis=0)
             count += len(last)
         return self._to_input_steps(total / count)
 
     def _attention_maps(self, X):
-        maps = self._forward(self._get_attention_model(), X)
+        maps = [_as_distributions(m) for m in self._forward(self._get_attention_model(), X)]
         maps = [m.reshape(len(X), 1, 1, -1) if m.ndim == 2 else m for m in maps]
         return [self._to_input_steps(m) for m in maps]
 

@@ -86,6 +86,16 @@ class AttentionLSTMClassifier(BaseDeepClassifier):
         ``None`` disables both.
     normalize_inputs : bool, default=True
         Standardise each feature inside the network with statistics learned in ``fit``.
+    augmentation : None, bool or dict, default=None
+        Random shift in time, magnitude scaling and noise of the training windows, drawn per
+        batch and never applied at prediction
+        (:class:`~sktemporal.layers.WindowAugmentation`). ``True`` gives
+        ``{"shift": 0.1, "scale": 0.1, "noise": 0.03}``; a dict sets some of them (the others
+        are off); None or False: no augmentation.
+    precision : {"float32", "mixed_bfloat16", "mixed_float16"}, default="float32"
+        Dtype policy of this model's layers (never Keras' process-wide one): mixed policies
+        compute in 16 bits and keep weights, input normalisation, attention weights and
+        probabilities in float32; ``"mixed_float16"`` scales the loss.
     class_weight : dict, "balanced" or None, default=None
         Weights by class label, applied to the training loss.
     callbacks : list of keras.callbacks.Callback, default=None
@@ -173,6 +183,8 @@ class AttentionLSTMClassifier(BaseDeepClassifier):
         min_validation_windows=200,
         patience=10,
         normalize_inputs=True,
+        augmentation=None,
+        precision="float32",
         class_weight=None,
         callbacks=None,
         random_state=None,
@@ -198,6 +210,8 @@ class AttentionLSTMClassifier(BaseDeepClassifier):
             min_validation_windows=min_validation_windows,
             patience=patience,
             normalize_inputs=normalize_inputs,
+            augmentation=augmentation,
+            precision=precision,
             class_weight=class_weight,
             callbacks=callbacks,
             random_state=random_state,

@@ -6,7 +6,12 @@ A builder holds architecture hyper-parameters (in Keras words) and has one job,
 """
 
 from sktemporal.networks.attention_lstm import AttentionLSTMNetwork
-from sktemporal.networks.base import ATTENTION_LAYER_PREFIX, NetworkGraph
+from sktemporal.networks.base import (
+    ATTENTION_LAYER_PREFIX,
+    NetworkGraph,
+    apply_layers,
+    dtype_policy_scope,
+)
 from sktemporal.networks.stem import ConvolutionalStem, spread_over_input_steps
 from sktemporal.networks.transformer import TransformerNetwork
 
@@ -16,5 +21,7 @@ __all__ = [
     "ConvolutionalStem",
     "NetworkGraph",
     "TransformerNetwork",
+    "apply_layers",
+    "dtype_policy_scope",
     "spread_over_input_steps",
 ]

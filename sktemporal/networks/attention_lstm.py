@@ -3,7 +3,7 @@
 import keras
 
 from sktemporal.layers import TemporalAttentionLayer
-from sktemporal.networks.base import ATTENTION_LAYER_PREFIX, NetworkGraph
+from sktemporal.networks.base import ATTENTION_LAYER_PREFIX, NetworkGraph, apply_layers
 from sktemporal.networks.recurrent import LSTM
 
 __all__ = ["AttentionLSTMNetwork"]
@@ -69,8 +69,9 @@ class AttentionLSTMNetwork:
         ----------
         input_shape : tuple of int
             ``(timesteps, features)``.
-        preprocessing : keras.layers.Layer or None, default=None
-            Applied to the input first (the estimators pass their input normalisation).
+        preprocessing : keras.layers.Layer, list of them or None, default=None
+            Applied to the input first, in order (the estimators pass their input
+            normalisation and training-time augmentation).
 
         Returns
         -------
@@ -79,7 +80,7 @@ class AttentionLSTMNetwork:
         """
         inputs = keras.Input(shape=input_shape, name="windows")
         regularizer = keras.regularizers.L2(self.l2) if self.l2 else None
-        x = inputs if preprocessing is None else preprocessing(inputs)
+        x = apply_layers(inputs, preprocessing)
         stride = 1
         if self.stem is not None:
             stride = self.stem.stride(input_shape[0])

@@ -3,7 +3,7 @@
 import keras
 
 from sktemporal.layers import PositionalEncodingLayer
-from sktemporal.networks.base import ATTENTION_LAYER_PREFIX, NetworkGraph
+from sktemporal.networks.base import ATTENTION_LAYER_PREFIX, NetworkGraph, apply_layers
 
 __all__ = ["TransformerNetwork"]
 
@@ -70,8 +70,9 @@ class TransformerNetwork:
         ----------
         input_shape : tuple of int
             ``(timesteps, features)``.
-        preprocessing : keras.layers.Layer or None, default=None
-            Applied to the input first (the estimators pass their input normalisation).
+        preprocessing : keras.layers.Layer, list of them or None, default=None
+            Applied to the input first, in order (the estimators pass their input
+            normalisation and training-time augmentation).
 
         Returns
         -------
@@ -79,7 +80,7 @@ class TransformerNetwork:
             Input and pooled tensors; block ``i``'s attention layer is named ``attention_i``.
         """
         inputs = keras.Input(shape=input_shape, name="windows")
-        x = inputs if preprocessing is None else preprocessing(inputs)
+        x = apply_layers(inputs, preprocessing)
         stride = 1
         if self.stem is not None:
             stride = self.stem.stride(input_shape[0])
