@@ -142,8 +142,8 @@ def run_set(name, kinds, params, augmentation=False):
 def run_market(kinds, augmentation=False):
     """The main job's walk-forward (``sktemporal train``'s defaults) with its baselines."""
     from sktemporal.cli import DEFAULT_EPOCHS, DEFAULT_PATIENCE
-    from sktemporal.datasets import load_sp500
-    from sktemporal.evaluation import walk_forward_evaluate
+    from sktemporal.market.datasets import load_sp500
+    from sktemporal.market.walk_forward import walk_forward_evaluate
 
     rows = []
     settings = [(kind, False) for kind in kinds]

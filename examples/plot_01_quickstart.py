@@ -17,7 +17,7 @@ depending on the next day's return (flat within ±0.5 %).
 # %%
 # Features and labels
 # -------------------
-# :func:`~sktemporal.evaluation.prepare_dataset` computes the indicators (each row uses
+# :func:`~sktemporal.market.preparation.prepare_dataset` computes the indicators (each row uses
 # only prices up to that row), drops the indicators' warm-up rows and the last row, which
 # has no next-day return, and returns features and labels on the same index. We keep the
 # most recent 1,250 trading days (about five years) so that the example runs in seconds.
@@ -28,8 +28,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sktemporal import AttentionLSTMClassifier, SlidingWindowTransformer
-from sktemporal.datasets import load_sp500
-from sktemporal.evaluation import prepare_dataset
+from sktemporal.market.datasets import load_sp500
+from sktemporal.market.preparation import prepare_dataset
 from sktemporal.plotting import plot_confusion_matrix, plot_history
 
 HORIZON = 1

@@ -22,8 +22,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sktemporal import AttentionLSTMClassifier, SlidingWindowTransformer
-from sktemporal.datasets import load_sp500
-from sktemporal.evaluation import prepare_dataset
+from sktemporal.market.datasets import load_sp500
+from sktemporal.market.preparation import prepare_dataset
 
 HORIZON = 1
 X, y = prepare_dataset(load_sp500(), horizon=HORIZON, threshold=0.005)

@@ -29,8 +29,8 @@ from matplotlib.ticker import MaxNLocator
 from sklearn.preprocessing import StandardScaler
 
 from sktemporal import AttentionLSTMClassifier, SlidingWindowTransformer, TransformerClassifier
-from sktemporal.datasets import load_sp500
-from sktemporal.evaluation import prepare_dataset
+from sktemporal.market.datasets import load_sp500
+from sktemporal.market.preparation import prepare_dataset
 from sktemporal.plotting import plot_attention, plot_attention_heatmap
 
 SEQUENCE_LENGTH, HORIZON = 20, 1

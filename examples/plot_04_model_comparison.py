@@ -3,7 +3,7 @@
 Transformer vs. Attention-LSTM vs. logistic regression
 =========================================================
 
-:func:`~sktemporal.evaluation.walk_forward_evaluate` scores a window classifier fold by
+:func:`~sktemporal.market.walk_forward.walk_forward_evaluate` scores a window classifier fold by
 fold through time, and on the same folds three baselines: the **majority** class of the
 training fold, **persistence** (tomorrow's direction is today's), and a
 **logistic regression** on the current row's features. It is the procedure behind
@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from sktemporal import AttentionLSTMClassifier, TransformerClassifier
-from sktemporal.datasets import load_sp500
-from sktemporal.evaluation import walk_forward_evaluate
+from sktemporal.market.datasets import load_sp500
+from sktemporal.market.walk_forward import walk_forward_evaluate
 
 prices = load_sp500().iloc[-1300:]
 settings = dict(sequence_length=20, horizon=1, threshold=0.005, n_splits=3, refit=False)

@@ -8,7 +8,7 @@ A direction forecast is only worth trading when the model is sure enough.
 class only where that class's probability reaches ``threshold``; elsewhere it abstains,
 here with ``0``, "stay flat". :func:`~sktemporal.coverage_accuracy_curve` shows what the
 threshold trades: how many days are acted on (coverage) against how accurate those
-predictions are. :func:`~sktemporal.backtest.backtest` then turns the predictions into
+predictions are. :func:`~sktemporal.market.backtest.backtest` then turns the predictions into
 positions and an equity curve, net of trading costs.
 
 The threshold is chosen on a validation period and only then applied to the test period:
@@ -31,9 +31,9 @@ from sktemporal import (
     SlidingWindowTransformer,
     coverage_accuracy_curve,
 )
-from sktemporal.backtest import backtest
-from sktemporal.datasets import load_sp500
-from sktemporal.evaluation import prepare_dataset
+from sktemporal.market.backtest import backtest
+from sktemporal.market.datasets import load_sp500
+from sktemporal.market.preparation import prepare_dataset
 from sktemporal.plotting import plot_coverage_accuracy, plot_equity
 
 SEQUENCE_LENGTH, HORIZON = 20, 1
@@ -126,5 +126,5 @@ plt.show()
 # About 250 test days are one market regime, not a track record. The numbers above carry
 # no estimate of their uncertainty, the strategy ignores slippage, borrowing costs for
 # short positions and taxes, and the threshold rule itself was picked among others. Use
-# :func:`~sktemporal.evaluation.walk_forward_evaluate` over many periods before believing
+# :func:`~sktemporal.market.walk_forward.walk_forward_evaluate` over many periods before believing
 # any of them.

@@ -30,8 +30,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sktemporal import AttentionLSTMClassifier, SlidingWindowTransformer
-from sktemporal.datasets import load_sp500
-from sktemporal.evaluation import prepare_dataset
+from sktemporal.market.datasets import load_sp500
+from sktemporal.market.preparation import prepare_dataset
 from sktemporal.scaling import thread_limit_env
 
 HORIZON = 1

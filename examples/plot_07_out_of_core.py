@@ -27,8 +27,8 @@ import numpy as np
 from sklearn.preprocessing import StandardScaler
 
 from sktemporal import AttentionLSTMClassifier, SlidingWindowTransformer
-from sktemporal.datasets import load_sp500
-from sktemporal.evaluation import prepare_dataset
+from sktemporal.market.datasets import load_sp500
+from sktemporal.market.preparation import prepare_dataset
 from sktemporal.out_of_core import (
     WindowStream,
     iter_predict_proba,

@@ -4,13 +4,21 @@ Everything is first written under a temporary name in the destination's own fold
 the final rename stays on one file system, where it is atomic), then renamed into place.
 """
 
+import contextlib
 import hashlib
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
-__all__ = ["file_mode", "sha256", "write_atomic", "write_directory_atomic", "write_temporary"]
+__all__ = [
+    "file_mode",
+    "sha256",
+    "temporary_file",
+    "write_atomic",
+    "write_directory_atomic",
+    "write_temporary",
+]
 
 
 def _umask():
@@ -24,18 +32,43 @@ def file_mode():
     return 0o666 & ~_umask()
 
 
-def write_temporary(path, text):
-    """Write ``text`` to a new temporary file in the folder of ``path``; return its path."""
+@contextlib.contextmanager
+def temporary_file(path, suffix=".tmp"):
+    """A new empty file beside ``path``, with a new file's permissions, deleted on error.
+
+    For writers that need a file name (Keras saves to a path): write it, then
+    ``os.replace`` it onto ``path`` inside the block. If the block raises, the temporary file
+    is removed.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The destination; its folder is created if missing.
+    suffix : str, default=".tmp"
+        End of the temporary name (Keras wants ``.keras``).
+
+    Yields
+    ------
+    str
+        The temporary file's path.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(fd)
     try:
         os.chmod(temporary, file_mode())
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+        yield temporary
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_temporary(path, text):
+    """Write ``text`` to a new temporary file in the folder of ``path``; return its path."""
+    with temporary_file(path) as temporary:
+        with open(temporary, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
     return temporary
 
 

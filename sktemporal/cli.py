@@ -1,15 +1,17 @@
 """The ``sktemporal`` command: ``train``, ``predict``, ``backtest`` and ``report``.
 
-``sktemporal train`` runs the walk-forward evaluation of :mod:`sktemporal.evaluation` on daily
-OHLCV prices, prints the per-fold and mean ± std scores of the model and three baselines,
-refits the model on all labelled rows and writes the model file, its preprocessing file, the
-out-of-sample predictions of the walk-forward folds and a JSON report. ``sktemporal predict``
-reads the model back and writes class probabilities for every row with a full window.
-``sktemporal backtest`` backtests the confidence-gated out-of-sample predictions against
+``sktemporal train`` runs the walk-forward evaluation of
+:mod:`sktemporal.market.walk_forward` on daily OHLCV prices, prints the per-fold and
+mean ± std scores of the model and three baselines, refits the model on all labelled rows
+and writes the model file, its preprocessing file, the out-of-sample predictions of the
+walk-forward folds and a JSON report. ``sktemporal predict`` reads the model back and writes
+class probabilities for every row with a full window. ``sktemporal backtest`` backtests the
+confidence-gated out-of-sample predictions against
 buy-and-hold, and ``sktemporal report`` writes them up as a self-contained HTML page.
 
-This module parses arguments and prints; the work is done in :mod:`sktemporal.evaluation`,
-:mod:`sktemporal.direction_model` and :mod:`sktemporal.report`. Bad input gives one
+This module parses arguments and prints; the work is done in the :mod:`sktemporal.market`
+subpackage (:mod:`~sktemporal.market.walk_forward`, :mod:`~sktemporal.market.direction_model`,
+:mod:`~sktemporal.market.report`). Bad input gives one
 ``sktemporal: error: ...`` line on stderr and exit status 2, and leaves no partly written
 file behind.
 """
@@ -351,7 +353,7 @@ def _version():
 
 def _load_prices(data_path, min_rows, job):
     """The prices of ``--data-path`` (or the bundled S&P 500), with at least ``min_rows`` rows."""
-    from sktemporal.datasets import load_ohlcv_csv, load_sp500
+    from sktemporal.market.datasets import load_ohlcv_csv, load_sp500
 
     if data_path is not None:
         return load_ohlcv_csv(data_path, min_rows=min_rows)
@@ -405,10 +407,15 @@ def _make_classifier(model, params):
 
 def _train(args, stdout, stderr):
     from sktemporal._atomic import write_temporary
-    from sktemporal.direction_model import fit_direction_model, oos_predictions_path, pipeline_path
-    from sktemporal.direction_model import report_path as default_report_path
-    from sktemporal.evaluation import _fresh_clone, minimum_rows, walk_forward_evaluate
-    from sktemporal.report import BUNDLED_SOURCE
+    from sktemporal.market.direction_model import (
+        fit_direction_model,
+        oos_predictions_path,
+        pipeline_path,
+    )
+    from sktemporal.market.direction_model import report_path as default_report_path
+    from sktemporal.market.preparation import minimum_rows
+    from sktemporal.market.report import BUNDLED_SOURCE
+    from sktemporal.market.walk_forward import fresh_clone, walk_forward_evaluate
 
     started = time.perf_counter()
     model_path = Path(args.model_path or DEFAULT_MODEL_PATHS[args.model])
@@ -455,7 +462,7 @@ def _train(args, stdout, stderr):
         print(f"fitting the final model on {result.data['n_samples']} samples", file=stderr)
     # Keras progress bars on a terminal; one line per epoch when the output goes to a file.
     keras_verbose = 0 if args.quiet else 1 if stdout.isatty() else 2
-    final = _fresh_clone(classifier, "final").set_params(verbose=keras_verbose)
+    final = fresh_clone(classifier, "final").set_params(verbose=keras_verbose)
     result.model = fit_direction_model(prices, final, **settings)
     lookahead = result.model.check_no_lookahead(prices)
     print(
@@ -517,8 +524,8 @@ def _train(args, stdout, stderr):
 
 def _predict(args, stdout, stderr):
     from sktemporal._atomic import write_atomic
-    from sktemporal.direction_model import DirectionModel
-    from sktemporal.features import TechnicalIndicators
+    from sktemporal.market.direction_model import DirectionModel
+    from sktemporal.market.features import TechnicalIndicators
 
     model = DirectionModel.load(args.model_path)
     needed = TechnicalIndicators.warmup_rows + model.sequence_length
@@ -539,13 +546,13 @@ def _saved_prices(data_path):
     """The prices of ``--data-path``, or ``None`` for the bundled ones the model was trained on."""
     if data_path is None:
         return None
-    from sktemporal.datasets import load_ohlcv_csv
+    from sktemporal.market.datasets import load_ohlcv_csv
 
     return load_ohlcv_csv(data_path, min_rows=2)
 
 
 def _backtest(args, stdout, stderr):
-    from sktemporal.report import backtest_model
+    from sktemporal.market.report import backtest_model
 
     result = backtest_model(
         args.model_path,
@@ -563,7 +570,7 @@ def _report(args, stdout, stderr):
     output = Path(args.output)
     if output.exists() and not output.is_dir():
         raise _UsageError(f"argument --output: '{output}' is a file; give a folder")
-    from sktemporal.report import build_report
+    from sktemporal.market.report import build_report
 
     try:
         page = build_report(
@@ -680,7 +687,9 @@ def main(argv=None):
     -------
     int
         Exit status: 0 on success, 2 on bad input (a one-line ``sktemporal: error: ...`` on
-        stderr, and no file written), 130 when interrupted.
+        stderr, and no file written), 1 on an internal error (a one-line
+        ``sktemporal: internal error: ...`` with the advice to report it), 130 when
+        interrupted.
 
     Examples
     --------
@@ -705,6 +714,14 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=stderr)
         return 130
+    except Exception as error:  # a bug, not the user's input: say so, in one line
+        print(
+            f"{PROG}: internal error: {type(error).__name__}: {_one_line(error)} (this is a "
+            f"bug in {PROG}, not a problem with your input; please report it with the "
+            "command you ran)",
+            file=stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

@@ -154,7 +154,13 @@ class LookaheadReport:
             ``first_row``, ``max_abs_diff`` and ``leaks``.
         """
         columns = [
-            "step", "output", "cutoff", "kind", "n_trials", "n_moved", "first_row",
+            "step",
+            "output",
+            "cutoff",
+            "kind",
+            "n_trials",
+            "n_moved",
+            "first_row",
             "max_abs_diff",
         ]
         frame = pd.DataFrame(
@@ -174,9 +180,7 @@ class LookaheadReport:
                 "No look-ahead found: no output before a cutoff moved when the rows from the "
                 f"cutoff on were perturbed (largest change {self.max_abs_diff:g}). " + checked
             )
-        first = min(
-            (d for d in self.details if d.leaks), key=lambda d: (d.first_row, d.cutoff)
-        )
+        first = min((d for d in self.details if d.leaks), key=lambda d: (d.first_row, d.cutoff))
         lines = [
             f"Look-ahead found: step {self.first_leaking_step!r} is the first whose output "
             "before a cutoff moved when only the rows from the cutoff on were perturbed.",
@@ -289,13 +293,13 @@ def check_no_lookahead(
     See Also
     --------
     sktemporal.SlidingWindowTransformer : Windows that contain only past rows.
-    sktemporal.labels.make_direction_labels : Labels, which look ahead by design.
+    sktemporal.market.labels.make_direction_labels : Labels, which look ahead by design.
 
     Notes
     -----
     **Check features and predictions, not labels.** A direction label at row ``t`` is made
     from the prices of rows ``t`` to ``t + horizon``: it looks ahead by design, and the
-    checker flags :func:`~sktemporal.labels.make_direction_labels` if it is wrapped as a
+    checker flags :func:`~sktemporal.market.labels.make_direction_labels` if it is wrapped as a
     feature. Labels enter only through ``y`` at fit time; keep their future out of the test
     rows with ``TimeSeriesSplit(gap=horizon)``.
 
@@ -681,8 +685,10 @@ def _perturb_values(values, cutoff, kind, rng):
     if kind_code == "b":
         new = values.copy()
         n_future = len(values) - cutoff
-        new[cutoff:] = np.full(n_future, rng.random() < 0.5) if kind == "constant" else (
-            rng.random(n_future) < 0.5
+        new[cutoff:] = (
+            np.full(n_future, rng.random() < 0.5)
+            if kind == "constant"
+            else (rng.random(n_future) < 0.5)
         )
         return new
     if kind_code not in "iuf":

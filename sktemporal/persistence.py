@@ -8,21 +8,21 @@ is loaded in Keras' safe mode, so a model file cannot run code when it is read.
 
 import json
 import math
-import os
-import tempfile
-import warnings
 import zipfile
 from pathlib import Path
 
 import keras
 import numpy as np
 
+from sktemporal.classifiers._model_file import (
+    FORMAT_VERSION,
+    METADATA_MEMBER,
+    params_from_json,
+    save_classifier,
+)
 from sktemporal.networks import dtype_policy_scope
 
 __all__ = ["load", "save_classifier"]
-
-_METADATA_MEMBER = "sktemporal.json"
-_FORMAT_VERSION = 1
 
 
 def _estimator_classes():
@@ -30,11 +30,6 @@ def _estimator_classes():
     from sktemporal.classifiers import AttentionLSTMClassifier, TransformerClassifier
 
     return {cls.__name__: cls for cls in (AttentionLSTMClassifier, TransformerClassifier)}
-
-
-def _array_to_json(array):
-    array = np.asarray(array)
-    return {"values": array.tolist(), "dtype": array.dtype.str if array.dtype.kind != "O" else "O"}
 
 
 def _array_from_json(data):
@@ -95,7 +90,7 @@ def _checked_params(params, estimator_class):
         # save() never stores callbacks (they are Python objects): a value here is forged.
         raise _MetadataError("'params' may not hold callbacks; a model file stores none.")
     try:
-        decoded = _params_from_json(params)
+        decoded = params_from_json(params)
     except Exception as error:  # Keras raises many types for a bad optimizer config.
         raise _MetadataError(f"'params' cannot be decoded: {error}") from None
     estimator = estimator_class(**decoded)
@@ -192,104 +187,6 @@ def _check_model(model, state):
         )
 
 
-def _params_to_json(estimator):
-    """JSON form of ``get_params()``; parameters that cannot be stored are reset with a warning."""
-    params, dropped = {}, []
-    for name, value in estimator.get_params().items():
-        if name == "optimizer" and not isinstance(value, str):
-            params[name] = {"keras_optimizer": keras.optimizers.serialize(value)}
-        elif name == "class_weight" and isinstance(value, dict):
-            params[name] = {
-                "class_weight_items": [[_to_json_scalar(k), w] for k, w in value.items()]
-            }
-        elif name == "augmentation" and isinstance(value, dict):
-            params[name] = {"augmentation_items": {str(k): float(v) for k, v in value.items()}}
-        elif isinstance(value, tuple) and all(isinstance(v, (int, np.integer)) for v in value):
-            params[name] = {"tuple": [int(v) for v in value]}
-        elif isinstance(value, os.PathLike):
-            params[name] = os.fspath(value)
-        elif value is None or isinstance(value, (str, bool, int, float)):
-            params[name] = value
-        else:
-            dropped.append(name)
-    if dropped:
-        warnings.warn(
-            f"Parameters {dropped} hold Python objects that a model file does not store; the "
-            "loaded classifier has their default values.",
-            UserWarning,
-            stacklevel=3,
-        )
-    return params
-
-
-def _to_json_scalar(value):
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _params_from_json(params):
-    decoded = {}
-    for name, value in params.items():
-        if isinstance(value, dict) and "keras_optimizer" in value:
-            value = keras.optimizers.deserialize(value["keras_optimizer"])
-        elif isinstance(value, dict) and "class_weight_items" in value:
-            value = {key: weight for key, weight in value["class_weight_items"]}
-        elif isinstance(value, dict) and "augmentation_items" in value:
-            value = dict(value["augmentation_items"])
-        elif isinstance(value, dict) and "tuple" in value:
-            value = tuple(value["tuple"])
-        decoded[name] = value
-    return decoded
-
-
-def save_classifier(estimator, path):
-    """Write a fitted sktemporal classifier to ``path`` (see :meth:`BaseDeepClassifier.save`).
-
-    The file is written under a temporary name in the same folder and renamed when complete,
-    so an interrupted save never leaves a half-written model at ``path``.
-    """
-    from sklearn.utils.validation import check_is_fitted
-
-    check_is_fitted(estimator)
-    path = Path(path)
-    if path.suffix != ".keras":
-        raise ValueError(f"A model file name must end in '.keras'; got {str(path)!r}.")
-    metadata = {
-        "format_version": _FORMAT_VERSION,
-        "estimator": type(estimator).__name__,
-        "params": _params_to_json(estimator),
-        "classes": _array_to_json(estimator.classes_),
-        "n_features_in": int(estimator.n_features_in_),
-        "n_timesteps": int(estimator.n_timesteps_),
-        "n_channels": int(estimator.n_channels_),
-        "n_iter": int(estimator.n_iter_),
-        "history": {key: [float(v) for v in values] for key, values in estimator.history_.items()},
-        "attention_weights": estimator.attention_weights_.tolist(),
-        "versions": {"keras": keras.__version__, "backend": keras.backend.backend()},
-    }
-    if hasattr(estimator, "feature_names_in_"):
-        metadata["feature_names_in"] = _array_to_json(estimator.feature_names_in_)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".keras")
-    os.close(fd)
-    try:
-        estimator.model_.save(temporary)
-        with zipfile.ZipFile(temporary, "a") as archive:
-            archive.writestr(_METADATA_MEMBER, json.dumps(metadata))
-        # mkstemp creates the file readable by its owner only; give the model file the
-        # permissions of any new file.
-        os.chmod(temporary, 0o666 & ~_current_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _current_umask():
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def load(path):
     """Load a classifier written by ``save``.
 
@@ -384,13 +281,13 @@ def _read_metadata(path):
         )
     try:
         with zipfile.ZipFile(path) as archive:
-            has_metadata = _METADATA_MEMBER in archive.namelist()
-            data = archive.read(_METADATA_MEMBER) if has_metadata else None
+            has_metadata = METADATA_MEMBER in archive.namelist()
+            data = archive.read(METADATA_MEMBER) if has_metadata else None
     except zipfile.BadZipFile as error:
         raise ValueError(f"{str(path)!r} is corrupted: {error}") from None
     if not has_metadata:
         raise ValueError(
-            f"{str(path)!r} is a zip archive without {_METADATA_MEMBER}: it was not "
+            f"{str(path)!r} is a zip archive without {METADATA_MEMBER}: it was not "
             "written by sktemporal's save()."
         )
     try:
@@ -399,11 +296,11 @@ def _read_metadata(path):
         raise ValueError(f"{str(path)!r} is corrupted: {error}") from None
     except RecursionError:
         raise ValueError(
-            f"{str(path)!r} is corrupted: {_METADATA_MEMBER} is nested too deeply."
+            f"{str(path)!r} is corrupted: {METADATA_MEMBER} is nested too deeply."
         ) from None
     version = metadata.get("format_version") if isinstance(metadata, dict) else None
-    if not _is_int(version) or version != _FORMAT_VERSION:
+    if not _is_int(version) or version != FORMAT_VERSION:
         raise ValueError(
-            f"{str(path)!r} has an unknown sktemporal format version; expected {_FORMAT_VERSION}."
+            f"{str(path)!r} has an unknown sktemporal format version; expected {FORMAT_VERSION}."
         )
     return metadata

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 import numpy as np
 
 __all__ = [
+    "import_pyplot",
     "plot_attention",
     "plot_attention_heatmap",
     "plot_confusion_matrix",
@@ -34,7 +35,7 @@ __all__ = [
 _LAG_LABEL = "lag (time steps before the prediction; 0 = most recent row)"
 
 
-def _pyplot():
+def import_pyplot():
     """Import and return ``matplotlib.pyplot``, or say how to install it."""
     try:
         import matplotlib.pyplot as plt
@@ -50,14 +51,14 @@ def _new_axes(ax):
     """Return ``ax``, or the single Axes of a new figure when ``ax`` is None."""
     if ax is not None:
         return ax
-    _, ax = _pyplot().subplots()
+    _, ax = import_pyplot().subplots()
     return ax
 
 
 def _panels(axes, n_panels, name, **subplots_kwargs):
     """Return ``n_panels`` Axes: those given in ``axes``, or those of a new figure."""
     if axes is None:
-        _, axes = _pyplot().subplots(**subplots_kwargs, squeeze=False)
+        _, axes = import_pyplot().subplots(**subplots_kwargs, squeeze=False)
         return list(np.ravel(axes))
     axes = list(np.ravel(np.asarray(axes, dtype=object)))
     if len(axes) != n_panels:
@@ -137,7 +138,7 @@ def plot_attention(weights, ax=None):
     >>> ax.lines[0].get_ydata()
     array([0.15, 0.2 , 0.65])
     """
-    _pyplot()  # fails with installation advice when matplotlib is missing
+    import_pyplot()  # fails with installation advice when matplotlib is missing
     from matplotlib.ticker import MaxNLocator
 
     weights = _check_weights(weights, allowed_ndim=(1, 2))
@@ -325,7 +326,7 @@ def plot_confusion_matrix(y_true, y_pred, labels=None, normalize=None, ax=None):
     >>> [tick.get_text() for tick in ax.get_xticklabels()]
     ['-1', '0', '1']
     """
-    _pyplot()  # fails with installation advice when matplotlib is missing
+    import_pyplot()  # fails with installation advice when matplotlib is missing
     from sklearn.metrics import ConfusionMatrixDisplay
 
     display = ConfusionMatrixDisplay.from_predictions(
@@ -341,7 +342,7 @@ def plot_equity(result, axes=None):
     Parameters
     ----------
     result : BacktestResult
-        The result of :func:`sktemporal.backtest.backtest`.
+        The result of :func:`sktemporal.market.backtest.backtest`.
     axes : sequence of two matplotlib.axes.Axes, default=None
         Axes for the equity and for the drawdown; a new figure, with the two panels sharing
         the time axis, is created when None.
@@ -364,7 +365,7 @@ def plot_equity(result, axes=None):
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from sktemporal.backtest import backtest
+    >>> from sktemporal.market.backtest import backtest
     >>> from sktemporal.plotting import plot_equity
     >>> result = backtest([1, -1, 0, 1, 0], [100.0, 110.0, 99.0, 99.0, 108.9])
     >>> figure = plot_equity(result)
@@ -375,7 +376,7 @@ def plot_equity(result, axes=None):
     """
     import pandas as pd
 
-    _pyplot()  # fails with installation advice when matplotlib is missing
+    import_pyplot()  # fails with installation advice when matplotlib is missing
     from matplotlib.ticker import PercentFormatter
 
     if not all(
@@ -383,7 +384,7 @@ def plot_equity(result, axes=None):
         for name in ("equity", "benchmark_equity")
     ):
         raise TypeError(
-            "result must be a BacktestResult from sktemporal.backtest.backtest, with "
+            "result must be a BacktestResult from sktemporal.market.backtest.backtest, with "
             f"`equity` and `benchmark_equity` Series; got {type(result).__name__}."
         )
     top, bottom = _panels(

@@ -1,4 +1,4 @@
-"""Tests for sktemporal.backtest."""
+"""Tests for sktemporal.market.backtest."""
 
 import subprocess
 import sys
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
 import sktemporal
-from sktemporal.backtest import BacktestResult, backtest
+from sktemporal.market.backtest import BacktestResult, backtest
 
 # Five closes: the four periods return +10%, -10%, 0% and +10%.
 CLOSE = [100.0, 110.0, 99.0, 99.0, 108.9]
@@ -259,7 +259,7 @@ def test_imports_without_keras_or_matplotlib():
         "import sys\n"
         "for name in ('keras', 'tensorflow', 'matplotlib'):\n"
         "    sys.modules[name] = None\n"
-        "import sktemporal.backtest\n"
+        "import sktemporal.market.backtest\n"
     )
     root = str(Path(sktemporal.__file__).resolve().parents[1])
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root)

@@ -7,7 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone, is_classifier
-from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_score
+from sklearn.model_selection import (
+    GridSearchCV,
+    StratifiedKFold,
+    TimeSeriesSplit,
+    check_cv,
+    cross_val_score,
+)
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -264,7 +270,11 @@ def test_pipeline_in_grid_search_with_time_series_split():
 
 
 def test_cross_val_score_with_an_integer_cv_is_stratified_for_a_classifier():
-    """scikeras' own KerasClassifier fails this under scikit-learn >= 1.6 (is_classifier False)."""
+    """scikeras' own KerasClassifier fails this under scikit-learn >= 1.6 (is_classifier False).
+
+    With ``cv=2`` scikit-learn stratifies only for a classifier: the scores must be those of
+    ``StratifiedKFold(2)``.
+    """
     table, y = _market_like_table()
     pipe = Pipeline(
         [
@@ -283,7 +293,11 @@ def test_cross_val_score_with_an_integer_cv_is_stratified_for_a_classifier():
             ),
         ]
     )
-    scores = cross_val_score(pipe, table, y, cv=TimeSeriesSplit(n_splits=2, gap=1))
+    assert is_classifier(pipe)
+    assert isinstance(check_cv(2, y, classifier=is_classifier(pipe)), StratifiedKFold)
+    scores = cross_val_score(pipe, table, y, cv=2)
+    stratified = cross_val_score(pipe, table, y, cv=StratifiedKFold(2))
+    np.testing.assert_array_equal(scores, stratified)
     assert scores.shape == (2,) and np.all((0 <= scores) & (scores <= 1))
 
 

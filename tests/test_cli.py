@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from sktemporal.cli import main
-from sktemporal.datasets import load_sp500
-from sktemporal.features import TechnicalIndicators
+from sktemporal.market.datasets import load_sp500
+from sktemporal.market.features import TechnicalIndicators
 
 N_ROWS, SEQUENCE_LENGTH, N_SPLITS = 300, 10, 2
 TINY = [
@@ -181,7 +181,7 @@ def test_quiet_transformer_run(prices_csv, tmp_path):
 
 
 def test_a_failed_save_leaves_no_file(prices_csv, tmp_path, monkeypatch):
-    from sktemporal.evaluation import DirectionModel
+    from sktemporal.market.direction_model import DirectionModel
 
     def fail(self, path):
         raise OSError("No space left on device")
@@ -283,7 +283,7 @@ def test_predict_with_too_few_rows_fails_in_one_line(trained, prices_csv, tmp_pa
 
 
 def oos_positions(folder, threshold):
-    """Positions recomputed from the saved predictions, independently of sktemporal.report."""
+    """Positions recomputed from the saved predictions, independently of the report module."""
     oos = pd.read_csv(folder / "m.keras.oos.csv", index_col="date", parse_dates=True)
     proba = oos[["proba_-1", "proba_0", "proba_1"]].to_numpy()
     top = proba.argmax(axis=1)
@@ -306,7 +306,7 @@ def median_confidence(folder):
 
 def printed_metrics(out):
     """``{metric: (strategy, buy_and_hold)}`` from the table that ``backtest`` prints."""
-    from sktemporal.backtest import METRIC_NAMES
+    from sktemporal.market.backtest import METRIC_NAMES
 
     table = {}
     for line in out.splitlines():
@@ -319,7 +319,7 @@ def printed_metrics(out):
 
 def recomputed(positions, close):
     """``backtest`` of ``positions`` decided on their dates, held to the next close."""
-    from sktemporal.backtest import backtest
+    from sktemporal.market.backtest import backtest
 
     start = close.index.get_loc(positions.index[0])
     period = close.iloc[start : start + len(positions) + 1]
@@ -590,3 +590,17 @@ def test_the_backend_cannot_change_once_keras_is_loaded():
         choose_backend(other)
     status, _, err = run(["train", "--backend", other, "--epochs", "1"])
     assert_one_line_error(status, err, "cannot switch")
+
+
+def test_an_internal_error_exits_1_with_one_line_and_the_advice_to_report_it(monkeypatch, capsys):
+    import sktemporal.cli
+
+    def broken(requested):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(sktemporal.cli, "choose_backend", broken)
+    assert sktemporal.cli.main(["backtest", "--model-path", "model.keras"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("sktemporal: internal error: KeyError: ")
+    assert "please report it" in err[0]

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sktemporal.datasets import load_ohlcv_csv, load_sp500
+from sktemporal.market.datasets import load_ohlcv_csv, load_sp500
 
 COLUMNS = ["open", "high", "low", "close", "adj_close", "volume"]
 
@@ -57,7 +57,7 @@ def test_load_sp500_does_not_depend_on_working_directory(tmp_path, monkeypatch):
 def test_csv_loader_reads_the_bundled_file_like_load_sp500(tmp_path):
     # Both loaders share one validation; the same file must give the same frame.
     path = tmp_path / "sp500.csv.gz"
-    path.write_bytes((files("sktemporal.datasets") / "data" / "sp500.csv.gz").read_bytes())
+    path.write_bytes((files("sktemporal.market.datasets") / "data" / "sp500.csv.gz").read_bytes())
 
     pd.testing.assert_frame_equal(load_ohlcv_csv(path), load_sp500())
 

@@ -1,4 +1,4 @@
-"""Tests for sktemporal.evaluation: data alignment, walk-forward folds, baselines, final model."""
+"""Tests for the walk-forward evaluation: data alignment, folds, baselines, refit."""
 
 import json
 
@@ -11,18 +11,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, balanced_accuracy_score
 from sklearn.model_selection import TimeSeriesSplit
 
-from sktemporal.datasets import load_sp500
-from sktemporal.evaluation import (
-    BASELINES,
-    METRICS,
-    DirectionModel,
-    feature_table,
-    minimum_rows,
-    pipeline_path,
-    prepare_dataset,
-    walk_forward_evaluate,
-)
-from sktemporal.features import TechnicalIndicators
+from sktemporal.market.datasets import load_sp500
+from sktemporal.market.direction_model import DirectionModel, pipeline_path
+from sktemporal.market.features import TechnicalIndicators
+from sktemporal.market.preparation import feature_table, minimum_rows, prepare_dataset
+from sktemporal.market.scores import BASELINES, METRICS
+from sktemporal.market.walk_forward import walk_forward_evaluate
 from tests.conftest import TINY_STEM
 
 WARMUP = TechnicalIndicators.warmup_rows
@@ -374,7 +368,7 @@ def test_no_look_ahead_later_prices_do_not_change_earlier_predictions(prices):
 
 
 def test_predictions_csv_reads_back_exactly(result, tmp_path):
-    from sktemporal.report import read_oos_predictions
+    from sktemporal.market.report import read_oos_predictions
 
     path = tmp_path / "oos.csv"
     path.write_text(result.predictions_csv())
@@ -457,10 +451,10 @@ def test_load_refuses_a_model_without_its_own_pipeline_file(result, tmp_path):
 
 def test_each_fit_backs_up_into_its_own_checkpoint_folder(tmp_path):
     from sktemporal import AttentionLSTMClassifier
-    from sktemporal.evaluation import _fresh_clone
+    from sktemporal.market.walk_forward import fresh_clone
 
     classifier = AttentionLSTMClassifier(checkpoint_dir=str(tmp_path))
-    folds = [_fresh_clone(classifier, f"fold_{k}").checkpoint_dir for k in (1, 2)]
+    folds = [fresh_clone(classifier, f"fold_{k}").checkpoint_dir for k in (1, 2)]
     assert folds == [str(tmp_path / "fold_1"), str(tmp_path / "fold_2")]
     assert classifier.checkpoint_dir == str(tmp_path)
-    assert _fresh_clone(AttentionLSTMClassifier(), "final").checkpoint_dir is None
+    assert fresh_clone(AttentionLSTMClassifier(), "final").checkpoint_dir is None

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 
-from sktemporal.datasets import load_sp500
-from sktemporal.features import TechnicalIndicators
+from sktemporal.market.datasets import load_sp500
+from sktemporal.market.features import TechnicalIndicators
 
 N_FEATURES = 34
 

@@ -35,8 +35,8 @@ from sktemporal import (
     TechnicalIndicators,
     make_direction_labels,
 )
-from sktemporal.datasets import load_ohlcv_csv
 from sktemporal.lookahead import check_no_lookahead
+from sktemporal.market.datasets import load_ohlcv_csv
 
 ALLOWED = (ValueError, TypeError, FileNotFoundError)
 _SCALE = int(os.environ.get("SKTEMPORAL_FUZZ_SCALE", "1"))

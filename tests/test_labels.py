@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
 
-from sktemporal.labels import DirectionLabeler, forward_returns, make_direction_labels
+from sktemporal.market.labels import DirectionLabeler, forward_returns, make_direction_labels
 
 # 100 -> 102: +2.0 %, 102 -> 101.4: -0.59 %, 101.4 -> 101.5: +0.10 %, 101.5 -> 99: -2.5 %
 CLOSE = [100.0, 102.0, 101.4, 101.5, 99.0]

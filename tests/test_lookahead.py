@@ -17,7 +17,6 @@ from sktemporal import (
     TechnicalIndicators,
     make_direction_labels,
 )
-from sktemporal.datasets import load_sp500
 from sktemporal.lookahead import (
     KINDS,
     LookaheadDetail,
@@ -25,6 +24,7 @@ from sktemporal.lookahead import (
     LookaheadReport,
     check_no_lookahead,
 )
+from sktemporal.market.datasets import load_sp500
 from tests.conftest import TINY_STEM
 
 N_ROWS = 60

@@ -10,7 +10,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 import sktemporal
-from sktemporal.backtest import backtest
+from sktemporal.market.backtest import backtest
 from sktemporal.meta import CoverageAccuracyCurve
 from sktemporal.plotting import (
     plot_attention,
@@ -267,7 +267,7 @@ import sys
 sys.modules["matplotlib"] = sys.modules["keras"] = None
 import numpy as np
 import sktemporal.plotting as p
-from sktemporal.backtest import backtest
+from sktemporal.market.backtest import backtest
 from sktemporal.meta import CoverageAccuracyCurve
 
 one = np.ones(1)

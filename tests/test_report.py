@@ -1,4 +1,4 @@
-"""Tests for sktemporal.report: gated positions, the out-of-sample backtest and the HTML page."""
+"""Tests for sktemporal.market.report: gated positions, out-of-sample backtest, HTML page."""
 
 import base64
 import contextlib
@@ -14,9 +14,8 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from sktemporal.datasets import load_sp500
-from sktemporal.meta import ConfidenceThresholdClassifier
-from sktemporal.report import (
+from sktemporal.market.datasets import load_sp500
+from sktemporal.market.report import (
     backtest_model,
     backtest_predictions,
     build_report,
@@ -24,6 +23,7 @@ from sktemporal.report import (
     load_evaluation,
     read_oos_predictions,
 )
+from sktemporal.meta import ConfidenceThresholdClassifier
 
 N_ROWS = 300
 TRAIN = [
@@ -307,14 +307,14 @@ def test_report_replaces_index_html_and_leaves_other_files(saved, tmp_path):
 
 
 def test_a_failed_report_writes_nothing(saved, tmp_path, monkeypatch):
-    import sktemporal.report
+    import sktemporal.market.report
 
     model, prices, _ = saved
 
     def fail(*args, **kwargs):
         raise RuntimeError("plotting failed")
 
-    monkeypatch.setattr(sktemporal.report, "_equity_figure", fail)
+    monkeypatch.setattr(sktemporal.market.report, "_equity_figure", fail)
     with pytest.raises(RuntimeError, match="plotting failed"):
         build_report(model, tmp_path / "report", data=prices)
     assert list(tmp_path.iterdir()) == []

@@ -909,7 +909,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         path : str or os.PathLike
             Destination, ending in ``.keras``.
         """
-        from sktemporal.persistence import save_classifier
+        from sktemporal.classifiers._model_file import save_classifier
 
         save_classifier(self, path)
 

@@ -4,7 +4,7 @@ from importlib.resources import files
 
 import pandas as pd
 
-from ._ohlcv import _validate_ohlcv
+from ._ohlcv import validate_ohlcv
 
 __all__ = ["load_sp500"]
 
@@ -30,7 +30,7 @@ def load_sp500():
 
     Examples
     --------
-    >>> from sktemporal.datasets import load_sp500
+    >>> from sktemporal.market.datasets import load_sp500
     >>> prices = load_sp500()
     >>> prices.shape
     (5031, 6)
@@ -39,7 +39,7 @@ def load_sp500():
     >>> print(prices.index[0].date(), prices.index[-1].date())
     1999-01-04 2018-12-31
     """
-    resource = files("sktemporal.datasets") / "data" / "sp500.csv.gz"
+    resource = files("sktemporal.market.datasets") / "data" / "sp500.csv.gz"
     with resource.open("rb") as stream:
         raw = pd.read_csv(stream, compression="gzip")
-    return _validate_ohlcv(raw, source="bundled sp500.csv.gz", min_rows=1, date_format="%m/%d/%Y")
+    return validate_ohlcv(raw, source="bundled sp500.csv.gz", min_rows=1, date_format="%m/%d/%Y")

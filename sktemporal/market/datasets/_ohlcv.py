@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["load_ohlcv_csv"]
+__all__ = ["load_ohlcv_csv", "validate_ohlcv"]
 
 # Output columns, in output order. ``adj_close`` is optional in user files.
 _PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
@@ -146,7 +146,7 @@ def _first_date(mask, index):
     return f"{index[np.argmax(mask)]:%Y-%m-%d}"
 
 
-def _validate_ohlcv(raw, *, source, min_rows, date_format=None):
+def validate_ohlcv(raw, *, source, min_rows, date_format=None):
     """Turn a raw table read from CSV into a checked, date-indexed OHLCV frame.
 
     This is the one place where both loaders check their input, so the bundled data and
@@ -284,7 +284,7 @@ def load_ohlcv_csv(path, *, min_rows=1, date_format=None):
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> from sktemporal.datasets import load_ohlcv_csv
+    >>> from sktemporal.market.datasets import load_ohlcv_csv
     >>> csv = (
     ...     "timestamp,OPEN,HIGH,LOW,CLOSE,VOLUME\\n"
     ...     "2024-01-02,10.0,10.5,9.8,10.2,1200\\n"
@@ -323,4 +323,4 @@ def load_ohlcv_csv(path, *, min_rows=1, date_format=None):
         problem = " ".join(str(error).split())
         raise ValueError(f"{source} is not a well-formed CSV file: {problem}") from None
     _check_repeated_columns(header.iloc[0].tolist() if len(header) else [], source)
-    return _validate_ohlcv(raw, source=source, min_rows=min_rows, date_format=date_format)
+    return validate_ohlcv(raw, source=source, min_rows=min_rows, date_format=date_format)

@@ -1,0 +1,16 @@
+"""The market application built on the library: daily prices to a direction model and its backtest.
+
+- :mod:`~sktemporal.market.datasets`: the bundled S&P 500 series and a checked OHLCV CSV loader;
+- :mod:`~sktemporal.market.features`: causal technical indicators (TA-Lib);
+- :mod:`~sktemporal.market.labels`: direction labels from future returns;
+- :mod:`~sktemporal.market.preparation`: features and labels aligned into windows;
+- :mod:`~sktemporal.market.scores` and :mod:`~sktemporal.market.walk_forward`: the
+  walk-forward evaluation against three baselines;
+- :mod:`~sktemporal.market.direction_model`: the refitted model and its files;
+- :mod:`~sktemporal.market.backtest` and :mod:`~sktemporal.market.report`: the strategy, its
+  out-of-sample backtest and the HTML report.
+
+The library core (windowing, layers, networks, classifiers, the meta-estimator, the look-ahead
+checker, persistence, plotting, out-of-core, scaling) never imports from here; the command line
+(:mod:`sktemporal.cli`) sits on top of both.
+"""

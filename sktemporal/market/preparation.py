@@ -1,0 +1,159 @@
+"""Samples of the market task: causal features of daily prices, direction labels, windows."""
+
+from numbers import Integral, Real
+
+import numpy as np
+
+from sktemporal.market.features import TechnicalIndicators
+from sktemporal.market.labels import make_direction_labels
+from sktemporal.windowing import SlidingWindowTransformer
+
+__all__ = [
+    "causal_windows",
+    "check_enough_rows",
+    "check_settings",
+    "feature_table",
+    "minimum_rows",
+    "prepare_dataset",
+]
+
+
+def feature_table(ohlcv):
+    """Technical indicators of every row that has a full look-back (the warm-up rows dropped).
+
+    Parameters
+    ----------
+    ohlcv : pandas.DataFrame
+        Daily prices in time order with ``open``, ``high``, ``low``, ``close`` and ``volume``
+        columns, as :func:`sktemporal.market.datasets.load_ohlcv_csv` returns them.
+
+    Returns
+    -------
+    features : pandas.DataFrame of shape (n_rows - TechnicalIndicators.warmup_rows, 34)
+        float64 indicators, indexed like the rows of ``ohlcv`` they belong to.
+
+    Raises
+    ------
+    ValueError
+        If there are no more rows than the warm-up, or an indicator is undefined after it
+        (e.g. 20 rows without any volume).
+    """
+    warmup = TechnicalIndicators.warmup_rows
+    if len(ohlcv) <= warmup:
+        raise ValueError(
+            f"the prices have {len(ohlcv)} rows; the indicators need more than {warmup} "
+            "(their warm-up) to define any row."
+        )
+    indicators = TechnicalIndicators().set_output(transform="pandas")
+    features = indicators.fit_transform(ohlcv).iloc[warmup:]
+    undefined = ~np.isfinite(features.to_numpy())
+    if undefined.any():
+        row, column = np.argwhere(undefined)[0]
+        raise ValueError(
+            f"indicator {features.columns[column]!r} is undefined on {features.index[row]} "
+            "(a division by zero, e.g. 20 rows with zero volume or no price range); "
+            "drop or repair those rows."
+        )
+    return features
+
+
+def prepare_dataset(ohlcv, horizon=1, threshold=0.005):
+    """Causal features and the direction labels of the rows that have both.
+
+    The features of row ``t`` use rows ``<= t`` only (:func:`feature_table`); its label is the
+    direction of the return from ``t`` to ``t + horizon`` (:func:`make_direction_labels`).
+    The first ``TechnicalIndicators.warmup_rows`` rows have no features and the last
+    ``horizon`` rows no label: both are dropped.
+
+    Parameters
+    ----------
+    ohlcv : pandas.DataFrame
+        Daily prices in time order with ``open``, ``high``, ``low``, ``close`` and ``volume``.
+    horizon : int, default=1
+        Rows ahead the labels look.
+    threshold : float, default=0.005
+        Returns within ``[-threshold, threshold]`` are labelled flat (0).
+
+    Returns
+    -------
+    X : pandas.DataFrame of shape (n_rows - warmup_rows - horizon, 34)
+        Features of the labelled rows.
+    y : pandas.Series of shape (n_rows - warmup_rows - horizon,)
+        Their labels in ``{-1, 0, 1}``, with the same index as ``X``.
+
+    See Also
+    --------
+    walk_forward_evaluate : Evaluates a classifier on windows of these rows.
+
+    Examples
+    --------
+    >>> from sktemporal.market.datasets import load_sp500
+    >>> from sktemporal.market.walk_forward import prepare_dataset
+    >>> X, y = prepare_dataset(load_sp500(), horizon=1)
+    >>> X.shape, y.shape
+    ((4981, 34), (4981,))
+    >>> bool((X.index == y.index).all())
+    True
+    """
+    features = feature_table(ohlcv)
+    labels = make_direction_labels(ohlcv["close"], horizon=horizon, threshold=threshold)
+    n_labelled = len(features) - horizon
+    if n_labelled < 1:
+        raise ValueError(
+            f"the prices have {len(ohlcv)} rows; with {TechnicalIndicators.warmup_rows} warm-up "
+            f"rows and horizon={horizon}, none has both features and a label."
+        )
+    X = features.iloc[:n_labelled]
+    y = labels.iloc[TechnicalIndicators.warmup_rows :]
+    return X, y
+
+
+def minimum_rows(sequence_length=30, horizon=1, n_splits=5):
+    """Fewest price rows a walk-forward evaluation with these settings can run on.
+
+    The warm-up rows of the indicators, ``sequence_length - 1`` rows that only serve as the
+    first window's past, the last ``horizon`` rows (no label), and enough samples for
+    ``TimeSeriesSplit(n_splits, gap=horizon)`` to give every fold at least one test sample
+    and two training samples.
+
+    Parameters
+    ----------
+    sequence_length : int, default=30
+        Rows per window.
+    horizon : int, default=1
+        Rows ahead the labels look; also the gap between training and test rows.
+    n_splits : int, default=5
+        Walk-forward folds.
+
+    Returns
+    -------
+    int
+        The minimum number of rows of the price table.
+    """
+    n_samples = n_splits + 1
+    while n_samples - horizon - n_splits * (n_samples // (n_splits + 1)) < 2:
+        n_samples += 1
+    return TechnicalIndicators.warmup_rows + sequence_length - 1 + horizon + n_samples
+
+
+def causal_windows(table, sequence_length):
+    """Windows ending at every row of ``table`` that has ``sequence_length - 1`` rows before it."""
+    windows = SlidingWindowTransformer(sequence_length).fit_transform(table)
+    return windows[sequence_length - 1 :]
+
+
+def check_settings(sequence_length, horizon, threshold, n_splits):
+    for name, value, low in (
+        ("sequence_length", sequence_length, 1),
+        ("horizon", horizon, 1),
+        ("n_splits", n_splits, 2),
+    ):
+        if not isinstance(value, Integral) or isinstance(value, bool) or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
+    if not isinstance(threshold, Real) or isinstance(threshold, bool) or not threshold >= 0:
+        raise ValueError(f"threshold must be a number >= 0, got {threshold!r}.")
+
+
+def check_enough_rows(ohlcv, needed, what):
+    if len(ohlcv) < needed:
+        raise ValueError(f"{what} needs at least {needed} rows of prices, got {len(ohlcv)}.")

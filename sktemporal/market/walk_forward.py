@@ -1,0 +1,299 @@
+"""Walk-forward evaluation of a direction classifier on daily prices, against three baselines.
+
+The procedure behind ``sktemporal train``, as library functions:
+
+- :func:`~sktemporal.market.preparation.prepare_dataset` turns OHLCV prices into causal
+  features and the direction labels they can be trained on;
+- :func:`walk_forward_evaluate` scores a classifier fold by fold through time, next to the
+  majority-class, persistence and logistic-regression baselines, keeps the model's
+  out-of-sample class probabilities of every test row, then refits it on all labelled rows.
+
+The fold scores and results are in :mod:`sktemporal.market.scores`; the refitted model,
+:class:`~sktemporal.market.direction_model.DirectionModel`, and its file format in
+:mod:`sktemporal.market.direction_model`.
+"""
+
+import os
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import TimeSeriesSplit
+from sklearn.preprocessing import StandardScaler
+
+from sktemporal.market.direction_model import fit_on_features
+from sktemporal.market.features import TechnicalIndicators
+from sktemporal.market.preparation import (
+    causal_windows,
+    check_enough_rows,
+    check_settings,
+    minimum_rows,
+    prepare_dataset,
+)
+from sktemporal.market.scores import (
+    FoldResult,
+    WalkForwardResult,
+    aligned_proba,
+    class_shares,
+    fold_scores,
+)
+from sktemporal.market.serialization import iso_date, json_key, json_params
+
+__all__ = ["fresh_clone", "walk_forward_evaluate"]
+
+
+def walk_forward_evaluate(
+    ohlcv,
+    classifier,
+    *,
+    sequence_length=30,
+    horizon=1,
+    threshold=0.005,
+    n_splits=5,
+    refit=True,
+    verbose=0,
+):
+    """Score a window classifier fold by fold through time, next to three baselines.
+
+    The samples are the rows that have features, a label and ``sequence_length - 1`` rows of
+    features before them (see :func:`prepare_dataset`). ``TimeSeriesSplit(n_splits,
+    gap=horizon)`` splits them, so that no training label is computed from prices of the test
+    period. In each fold:
+
+    1. a :class:`~sklearn.preprocessing.StandardScaler` is fitted on the feature rows up to
+       the last training sample only, and scales every row;
+    2. :class:`~sktemporal.SlidingWindowTransformer` builds the windows over the whole scaled
+       table, so a test sample's window holds its true past rows (windows are causal);
+    3. a clone of ``classifier`` is fitted on the training windows and predicts the test
+       windows.
+
+    The baselines use the same folds: **majority**, the most frequent class of the training
+    fold, with the training class shares as probabilities
+    (``DummyClassifier(strategy="prior")``); **persistence**, the realised label of row
+    ``t - horizon`` (the direction of the return from ``t - horizon`` to ``t``, known at
+    ``t``), which has no probabilities and so a NaN log loss; **logistic_regression**, a
+    :class:`~sklearn.linear_model.LogisticRegression` on the scaled features of row ``t``
+    alone. Each method gets accuracy, balanced accuracy, macro F1 and log loss on each fold.
+
+    Parameters
+    ----------
+    ohlcv : pandas.DataFrame
+        Daily prices in time order with ``open``, ``high``, ``low``, ``close`` and ``volume``.
+    classifier : classifier
+        An unfitted classifier of windows ``(n, sequence_length, n_features)`` with
+        ``predict_proba``, e.g. :class:`~sktemporal.AttentionLSTMClassifier`. It is cloned for
+        every fit; its own ``verbose`` and ``random_state`` apply.
+    sequence_length : int, default=30
+        Rows per window, the predicted row included.
+    horizon : int, default=1
+        Rows ahead the labels look; also the gap between training and test samples.
+    threshold : float, default=0.005
+        Returns within ``[-threshold, threshold]`` are labelled flat (0).
+    n_splits : int, default=5
+        Walk-forward folds.
+    refit : bool, default=True
+        Refit the classifier on all labelled rows afterwards
+        (:func:`~sktemporal.market.direction_model.fit_direction_model`) and return it as
+        ``model``.
+    verbose : int, default=0
+        0 silent; 1 or more prints one line per fold on stderr.
+
+    Returns
+    -------
+    WalkForwardResult
+        Per-fold scores, their means and standard deviations, and the refitted model.
+
+    Raises
+    ------
+    ValueError
+        If a setting is invalid or the prices have fewer than :func:`minimum_rows` rows.
+
+    See Also
+    --------
+    prepare_dataset : The features and labels evaluated.
+    sktemporal.market.direction_model.DirectionModel : The refitted model and its file format.
+
+    Examples
+    --------
+    >>> from sktemporal import AttentionLSTMClassifier
+    >>> from sktemporal.market.datasets import load_sp500
+    >>> from sktemporal.market.walk_forward import walk_forward_evaluate
+    >>> tiny = AttentionLSTMClassifier(lstm_units=2, attention_units=2, dense_units=2,
+    ...                                epochs=1, random_state=0)
+    >>> result = walk_forward_evaluate(load_sp500().iloc[:300], tiny, sequence_length=5,
+    ...                                n_splits=2, refit=False)
+    >>> result.summary().shape
+    (4, 8)
+    >>> sorted(result.to_dict()["baseline_metrics"])
+    ['logistic_regression', 'majority', 'persistence']
+    """
+    check_settings(sequence_length, horizon, threshold, n_splits)
+    check_enough_rows(
+        ohlcv,
+        minimum_rows(sequence_length, horizon, n_splits),
+        f"a {n_splits}-fold walk-forward evaluation with sequence_length={sequence_length} "
+        f"and horizon={horizon}",
+    )
+    X, y = prepare_dataset(ohlcv, horizon=horizon, threshold=threshold)
+    features = X.to_numpy()
+    context = sequence_length - 1  # feature rows that only serve as the first window's past
+    y_samples = y.to_numpy()[context:]
+    dates = y.index[context:]
+    classes = np.unique(y_samples)
+    first_sample = TechnicalIndicators.warmup_rows + context  # its position in ``ohlcv``
+    persistence = _persistence(ohlcv["close"], horizon, threshold)[
+        first_sample : first_sample + len(y_samples)
+    ]
+
+    folds, predictions = [], []
+    splitter = TimeSeriesSplit(n_splits=n_splits, gap=horizon)
+    for number, (train, test) in enumerate(splitter.split(y_samples), start=1):
+        started = time.perf_counter()
+        _check_classes(y_samples[train], number, dates[train[0]], dates[train[-1]])
+        # Only the rows up to the last training sample are seen by the scaler.
+        scaler = StandardScaler().fit(features[: train[-1] + context + 1])
+        scaled = scaler.transform(features)
+        windows = causal_windows(scaled, sequence_length)
+        y_train, y_test = y_samples[train], y_samples[test]
+
+        estimator = fresh_clone(classifier, f"fold_{number}")
+        fit_started = time.perf_counter()
+        estimator.fit(windows[train], y_train)
+        fit_seconds = time.perf_counter() - fit_started
+        proba = aligned_proba(estimator.predict_proba(windows[test]), estimator.classes_, classes)
+        scores = {"model": fold_scores(y_test, classes[proba.argmax(axis=1)], proba, classes)}
+        predictions.append(_prediction_frame(dates[test], number, y_test, proba, classes))
+
+        majority = DummyClassifier(strategy="prior").fit(np.zeros((len(train), 1)), y_train)
+        prior = aligned_proba(
+            majority.predict_proba(np.zeros((len(test), 1))), majority.classes_, classes
+        )
+        scores["majority"] = fold_scores(
+            y_test, majority.predict(np.zeros((len(test), 1))), prior, classes
+        )
+
+        past = persistence[test]
+        # Only when horizon exceeds the rows before the sample: no past label, use the majority.
+        past = np.where(np.isnan(past), majority.predict(np.zeros((len(test), 1))), past)
+        scores["persistence"] = fold_scores(y_test, past.astype(y_test.dtype), None, classes)
+
+        rows = scaled[context:]
+        logistic = LogisticRegression(max_iter=5000).fit(rows[train], y_train)
+        proba = aligned_proba(logistic.predict_proba(rows[test]), logistic.classes_, classes)
+        scores["logistic_regression"] = fold_scores(
+            y_test, logistic.predict(rows[test]), proba, classes
+        )
+
+        fold = FoldResult(
+            fold=number,
+            train_dates=(dates[train[0]], dates[train[-1]]),
+            test_dates=(dates[test[0]], dates[test[-1]]),
+            n_train=len(train),
+            n_test=len(test),
+            scores=scores,
+            test_class_shares=class_shares(y_test, classes),
+            n_iter=getattr(estimator, "n_iter_", None),
+            fit_seconds=fit_seconds,
+        )
+        folds.append(fold)
+        if verbose:
+            print(_progress_line(fold, n_splits, time.perf_counter() - started), file=sys.stderr)
+
+    result = WalkForwardResult(
+        folds=folds,
+        classes=classes,
+        class_shares=class_shares(y_samples, classes),
+        data={
+            "n_rows": len(ohlcv),
+            "first_date": iso_date(ohlcv.index[0]),
+            "last_date": iso_date(ohlcv.index[-1]),
+            "n_labelled_rows": len(y),
+            "n_samples": len(y_samples),
+            "first_sample_date": iso_date(dates[0]),
+            "last_sample_date": iso_date(dates[-1]),
+        },
+        parameters={
+            "sequence_length": sequence_length,
+            "horizon": horizon,
+            "threshold": threshold,
+            "n_splits": n_splits,
+            "warmup_rows": TechnicalIndicators.warmup_rows,
+            "classifier": type(classifier).__name__,
+            "classifier_params": json_params(classifier),
+        },
+        predictions=pd.concat(predictions),
+    )
+    if refit:
+        result.model = fit_on_features(
+            X,
+            y,
+            fresh_clone(classifier, "final"),
+            sequence_length=sequence_length,
+            horizon=horizon,
+            threshold=threshold,
+        )
+    return result
+
+
+def _persistence(close, horizon, threshold):
+    """Direction of the return from ``t - horizon`` to ``t``: the label of row ``t - horizon``.
+
+    Known at the close of row ``t``. NaN for the first ``horizon`` rows.
+    """
+    close = np.asarray(close, dtype=np.float64)
+    past = np.full(len(close), np.nan)
+    returns = close[horizon:] / close[:-horizon] - 1.0
+    past[horizon:] = np.where(returns > threshold, 1, np.where(returns < -threshold, -1, 0))
+    return past
+
+
+def fresh_clone(classifier, fit_name):
+    """Unfitted copy of ``classifier``; each fit backs up into its own ``checkpoint_dir`` folder.
+
+    Sharing one backup folder would let an interrupted fold's weights be restored into another
+    fold's fit. Folds that completed are refitted on a rerun (identically, with a fixed
+    ``random_state``); the fit that was interrupted resumes from its last epoch.
+    """
+    estimator = clone(classifier)
+    checkpoint_dir = getattr(estimator, "checkpoint_dir", None)
+    if checkpoint_dir is not None:
+        estimator.set_params(checkpoint_dir=os.path.join(checkpoint_dir, fit_name))
+    return estimator
+
+
+def _prediction_frame(dates, fold, y_true, proba, classes):
+    """One fold's out-of-sample rows: fold, true label, top class and probabilities."""
+    frame = pd.DataFrame(
+        proba,
+        index=pd.Index(dates, name="date"),
+        columns=[f"proba_{json_key(c)}" for c in classes],
+    )
+    frame.insert(0, "predicted_class", classes[proba.argmax(axis=1)])
+    frame.insert(0, "y_true", y_true)
+    frame.insert(0, "fold", fold)
+    return frame
+
+
+def _check_classes(y_train, fold, first, last):
+    present = np.unique(y_train)
+    if len(present) < 2:
+        raise ValueError(
+            f"the training samples of fold {fold} ({iso_date(first)} to {iso_date(last)}) all "
+            f"have the label {present[0]}; a classifier needs two classes. Use more rows, fewer "
+            "folds or a smaller threshold."
+        )
+
+
+def _progress_line(fold, n_splits, seconds):
+    model, majority = fold.scores["model"], fold.scores["majority"]
+    epochs = "" if fold.n_iter is None else f", epochs {fold.n_iter}"
+    return (
+        f"fold {fold.fold}/{n_splits}: train {fold.n_train} samples to "
+        f"{iso_date(fold.train_dates[1])}, test {fold.n_test}: accuracy "
+        f"{model['accuracy']:.4f} (majority {majority['accuracy']:.4f}), balanced accuracy "
+        f"{model['balanced_accuracy']:.4f}{epochs}, {seconds:.0f} s"
+    )
