@@ -272,6 +272,7 @@ from sktemporal.meta import CoverageAccuracyCurve
 
 one = np.ones(1)
 calls = {
+    "import_pyplot": p.import_pyplot,
     "plot_attention": lambda: p.plot_attention([0.5, 0.5]),
     "plot_attention_heatmap": lambda: p.plot_attention_heatmap([[0.5, 0.5]]),
     "plot_history": lambda: p.plot_history({"loss": [0.5]}),

@@ -299,7 +299,7 @@ class DirectionModel:
             Indexed by the rows' dates (or index), with a ``predicted_class`` column and one
             ``proba_<class>`` column per class, e.g. ``proba_-1, proba_0, proba_1``.
         """
-        index, windows = self.makecausal_windows(ohlcv)
+        index, windows = self.make_windows(ohlcv)
         proba = self.classifier.predict_proba(windows)
         classes = np.asarray(self.classes_)
         frame = pd.DataFrame(
@@ -341,7 +341,7 @@ class DirectionModel:
             random_state=random_state,
         )
 
-    def makecausal_windows(self, ohlcv):
+    def make_windows(self, ohlcv):
         """The scaled feature windows the classifier sees, one per row with a full window.
 
         Parameters

@@ -168,7 +168,7 @@ class WalkForwardResult:
     #: Methods scored, the model first.
     names = ("model", *BASELINES)
 
-    def foldfold_scores(self):
+    def fold_scores(self):
         """Scores by fold and method, one row per (fold, method).
 
         Returns
@@ -190,7 +190,7 @@ class WalkForwardResult:
             One row per method (``"model"`` then the baselines), columns
             ``(metric, "mean" | "std")``.
         """
-        scores = self.foldfold_scores()
+        scores = self.fold_scores()
         grouped = scores.groupby(level="method", sort=False)
         summary = pd.concat({"mean": grouped.mean(), "std": grouped.std(ddof=1)}, axis=1)
         return summary.swaplevel(axis=1)[[(m, s) for m in METRICS for s in ("mean", "std")]]
@@ -280,7 +280,7 @@ class WalkForwardResult:
             One block per fold (model and baselines as rows, metrics as columns), then the
             mean ± std over the folds, and a note on the persistence log loss.
         """
-        scores, summary = self.foldfold_scores(), self.summary()
+        scores, summary = self.fold_scores(), self.summary()
         header = f"{'fold':<6}{'method':<21}" + "".join(f"{m:>19}" for m in METRICS)
         lines = [header, "-" * len(header)]
         for fold in self.folds:
