@@ -11,7 +11,7 @@ buy-and-hold, and ``sktemporal report`` writes them up as a self-contained HTML 
 
 This module parses arguments and prints; the work is done in the :mod:`sktemporal.market`
 subpackage (:mod:`~sktemporal.market.walk_forward`, :mod:`~sktemporal.market.direction_model`,
-:mod:`~sktemporal.market.report`). Bad input gives one
+:mod:`~sktemporal.market.saved_run`, :mod:`~sktemporal.market.report`). Bad input gives one
 ``sktemporal: error: ...`` line on stderr and exit status 2, and leaves no partly written
 file behind.
 """
@@ -414,7 +414,7 @@ def _train(args, stdout, stderr):
     )
     from sktemporal.market.direction_model import report_path as default_report_path
     from sktemporal.market.preparation import minimum_rows
-    from sktemporal.market.report import BUNDLED_SOURCE
+    from sktemporal.market.saved_run import BUNDLED_SOURCE
     from sktemporal.market.walk_forward import fresh_clone, walk_forward_evaluate
 
     started = time.perf_counter()
@@ -552,7 +552,7 @@ def _saved_prices(data_path):
 
 
 def _backtest(args, stdout, stderr):
-    from sktemporal.market.report import backtest_model
+    from sktemporal.market.saved_run import backtest_model
 
     result = backtest_model(
         args.model_path,

@@ -368,7 +368,7 @@ def test_no_look_ahead_later_prices_do_not_change_earlier_predictions(prices):
 
 
 def test_predictions_csv_reads_back_exactly(result, tmp_path):
-    from sktemporal.market.report import read_oos_predictions
+    from sktemporal.market.out_of_sample import read_oos_predictions
 
     path = tmp_path / "oos.csv"
     path.write_text(result.predictions_csv())

@@ -15,14 +15,13 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from sktemporal.market.datasets import load_sp500
-from sktemporal.market.report import (
-    backtest_model,
+from sktemporal.market.out_of_sample import (
     backtest_predictions,
-    build_report,
     gated_positions,
-    load_evaluation,
     read_oos_predictions,
 )
+from sktemporal.market.report import build_report
+from sktemporal.market.saved_run import backtest_model, load_evaluation
 from sktemporal.meta import ConfidenceThresholdClassifier
 
 N_ROWS = 300

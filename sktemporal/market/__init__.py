@@ -7,8 +7,11 @@
 - :mod:`~sktemporal.market.scores` and :mod:`~sktemporal.market.walk_forward`: the
   walk-forward evaluation against three baselines;
 - :mod:`~sktemporal.market.direction_model`: the refitted model and its files;
-- :mod:`~sktemporal.market.backtest` and :mod:`~sktemporal.market.report`: the strategy, its
-  out-of-sample backtest and the HTML report.
+- :mod:`~sktemporal.market.backtest`: the strategy's daily backtest against buy-and-hold;
+- :mod:`~sktemporal.market.out_of_sample`: the walk-forward's out-of-sample predictions, gated
+  by confidence and backtested;
+- :mod:`~sktemporal.market.saved_run`: the files of one ``sktemporal train`` run, read back;
+- :mod:`~sktemporal.market.report`: the HTML report.
 
 The library core (windowing, layers, networks, classifiers, the meta-estimator, the look-ahead
 checker, persistence, plotting, out-of-core, scaling) never imports from here; the command line

@@ -1,11 +1,11 @@
-"""JSON-ready forms of the values an evaluation records: dates, class labels, NaN, parameters."""
+"""JSON and text forms of the values an evaluation records: dates, labels, NaN, numbers."""
 
 from datetime import datetime
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["iso_date", "json_key", "json_params", "nan_to_none"]
+__all__ = ["format_number", "iso_date", "json_key", "json_params", "nan_to_none"]
 
 
 def iso_date(timestamp):
@@ -46,3 +46,13 @@ def json_params(estimator):
         else:
             params[name] = repr(value)
     return params
+
+
+def format_number(value, std=None):
+    """A score as report text: 4 decimals, ``± std`` when given, ``"n/a"`` for None or NaN."""
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "n/a"
+    text = f"{value:.4f}"
+    if std is not None and np.isfinite(std):
+        text += f" ± {std:.4f}"
+    return text
