@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, log_loss
 
-from sktemporal.market.serialization import iso_date, json_key, nan_to_none
+from sktemporal.market.serialization import format_number, iso_date, json_key, nan_to_none
 
 if TYPE_CHECKING:
     from sktemporal.market.direction_model import DirectionModel
@@ -288,24 +288,20 @@ class WalkForwardResult:
             lines.append(f"{fold.fold:<6}{period} ({fold.n_test} samples)")
             for name in self.names:
                 row = scores.loc[(fold.fold, name)]
-                cells = "".join(f"{_number(row[m]):>19}" for m in METRICS)
+                cells = "".join(f"{format_number(row[m]):>19}" for m in METRICS)
                 lines.append(f"{'':<6}{name:<21}{cells}")
         lines.append("-" * len(header))
         lines.append(f"mean ± std over {len(self.folds)} folds")
         for name in self.names:
             cells = "".join(
-                f"{_number(summary.loc[name, (m, 'mean')], summary.loc[name, (m, 'std')]):>19}"
+                f"{format_number(summary.loc[name, (m, 'mean')], summary.loc[name, (m, 'std')])}".rjust(
+                    19
+                )
                 for m in METRICS
             )
             lines.append(f"{'':<6}{name:<21}{cells}")
         lines.append(f"n/a: {_PERSISTENCE_LOG_LOSS_NOTE.split(' (')[0]}.")
         return "\n".join(lines)
-
-
-def _number(mean, std=None):
-    if np.isnan(mean):
-        return "n/a"
-    return f"{mean:.4f}" if std is None else f"{mean:.4f} ± {std:.4f}"
 
 
 def versions():
