@@ -293,12 +293,10 @@ class WalkForwardResult:
         lines.append("-" * len(header))
         lines.append(f"mean ± std over {len(self.folds)} folds")
         for name in self.names:
-            cells = "".join(
-                f"{format_number(summary.loc[name, (m, 'mean')], summary.loc[name, (m, 'std')])}".rjust(
-                    19
-                )
-                for m in METRICS
-            )
+            cells = ""
+            for m in METRICS:
+                mean, std = summary.loc[name, (m, "mean")], summary.loc[name, (m, "std")]
+                cells += f"{format_number(mean, std):>19}"
             lines.append(f"{'':<6}{name:<21}{cells}")
         lines.append(f"n/a: {_PERSISTENCE_LOG_LOSS_NOTE.split(' (')[0]}.")
         return "\n".join(lines)
