@@ -73,7 +73,9 @@ gated = ConfidenceThresholdClassifier(
 
 grid = [0.50, 0.51, 0.52, 0.53, 0.54, 0.55, 0.56, 0.57, 0.58, 0.60]
 curves = {
-    name: coverage_accuracy_curve(gated, windows[part], labels.iloc[part], thresholds=grid)
+    name: coverage_accuracy_curve(
+        labels.iloc[part], gated.predict_proba(windows[part]), gated.classes_, thresholds=grid
+    )
     for name, part in [("validation", validation), ("test", test)]
 }
 frame = curves["validation"].to_frame()

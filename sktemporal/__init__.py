@@ -21,6 +21,7 @@ _LAZY_NAMES = {
     "TechnicalIndicators": "sktemporal.market.features",
     "ConfidenceThresholdClassifier": "sktemporal.meta",
     "CoverageAccuracyCurve": "sktemporal.meta",
+    "CoverageAccuracyDisplay": "sktemporal.meta",
     "coverage_accuracy_curve": "sktemporal.meta",
     "BacktestResult": "sktemporal.market.backtest",
     "check_no_lookahead": "sktemporal.lookahead",

@@ -8,6 +8,7 @@ probable class only where that class's probability reaches ``threshold``; elsewh
 acted on, and how accurate the predictions on those rows are.
 """
 
+import warnings
 from dataclasses import dataclass
 from numbers import Real
 
@@ -31,7 +32,54 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
-__all__ = ["ConfidenceThresholdClassifier", "CoverageAccuracyCurve", "coverage_accuracy_curve"]
+__all__ = [
+    "ConfidenceThresholdClassifier",
+    "CoverageAccuracyCurve",
+    "CoverageAccuracyDisplay",
+    "confidence_gate",
+    "coverage_accuracy_curve",
+]
+
+
+def confidence_gate(proba, classes, threshold, abstain_label=0):
+    """The most probable class where its probability reaches ``threshold``, else abstain.
+
+    The one rule behind :class:`ConfidenceThresholdClassifier`, :func:`coverage_accuracy_curve`
+    and the market report's positions.
+
+    Parameters
+    ----------
+    proba : array-like of shape (n_samples, n_classes)
+        Class probabilities, columns in the order of ``classes``.
+    classes : array-like of shape (n_classes,)
+        The class of each column.
+    threshold : float in [0, 1]
+        Smallest top-class probability acted on.
+    abstain_label : object, default=0
+        Predicted where the top probability is below ``threshold``.
+
+    Returns
+    -------
+    y_pred : ndarray of shape (n_samples,)
+        The gated predictions, of a dtype that holds both the classes and ``abstain_label``.
+    acted : ndarray of bool of shape (n_samples,)
+        Where the top probability reached ``threshold``.
+
+    Examples
+    --------
+    >>> from sktemporal.meta import confidence_gate
+    >>> confidence_gate([[0.7, 0.3], [0.55, 0.45]], classes=[-1, 1], threshold=0.6)
+    (array([-1,  0]), array([ True, False]))
+    """
+    proba = np.asarray(proba, dtype=float)
+    classes = np.asarray(classes)
+    top = np.argmax(proba, axis=1)
+    acted = proba[np.arange(len(top)), top] >= threshold
+    # Wide enough for an abstain_label that is not a class (e.g. a longer string).
+    dtype = np.result_type(classes.dtype, np.asarray(abstain_label).dtype)
+    y_pred = classes[top].astype(dtype, copy=True)
+    y_pred[~acted] = abstain_label
+    return y_pred, acted
 
 
 def _estimator_has(attr):
@@ -209,11 +257,9 @@ class ConfidenceThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
         """ndarray of shape (n_classes,): the classes of the fitted ``estimator_``."""
         return self.estimator_.classes_
 
-    def _top_class(self, X):
-        """Return the most probable class of each row and its probability."""
+    def _gate(self, X):
         proba = self.estimator_.predict_proba(X)
-        top = np.argmax(proba, axis=1)
-        return np.asarray(self.classes_)[top], proba[np.arange(len(top)), top]
+        return confidence_gate(proba, self.classes_, self.threshold, self.abstain_label_)
 
     def predict(self, X):
         """Predict the most probable class where it is probable enough, else abstain.
@@ -230,12 +276,7 @@ class ConfidenceThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
             elsewhere.
         """
         check_is_fitted(self)
-        labels, confidence = self._top_class(X)
-        # Wide enough for an abstain_label that is not a class (e.g. a longer string).
-        dtype = np.result_type(labels.dtype, np.asarray(self.abstain_label_).dtype)
-        y_pred = labels.astype(dtype, copy=True)
-        y_pred[confidence < self.threshold] = self.abstain_label_
-        return y_pred
+        return self._gate(X)[0]
 
     def coverage(self, X):
         """Share of rows whose top-class probability reaches ``threshold``.
@@ -251,8 +292,7 @@ class ConfidenceThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEst
             Fraction, in [0, 1], of rows on which ``predict`` does not abstain.
         """
         check_is_fitted(self)
-        _, confidence = self._top_class(X)
-        return float(np.mean(confidence >= self.threshold))
+        return float(np.mean(self._gate(X)[1]))
 
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X):
@@ -370,25 +410,27 @@ class CoverageAccuracyCurve:
         )
 
 
-def coverage_accuracy_curve(estimator, X, y, thresholds=None):
+def coverage_accuracy_curve(y_true, y_proba, classes=None, thresholds=None):
     """Share of rows acted on, and accuracy on them, for a range of confidence thresholds.
 
-    A row is *acted on* at threshold ``t`` when the top class probability of ``estimator``
-    is ``>= t``, the rule of :class:`ConfidenceThresholdClassifier`. On those rows, the
-    top class is compared with ``y``.
+    A row is *acted on* at threshold ``t`` when its top class probability is ``>= t``, the
+    rule of :func:`confidence_gate` and :class:`ConfidenceThresholdClassifier`. On those rows,
+    the top class is compared with ``y_true``. A metric in scikit-learn's form (true labels,
+    then scores); :class:`~sktemporal.plotting.CoverageAccuracyDisplay` plots it from an
+    estimator or from predictions.
 
     Parameters
     ----------
-    estimator : fitted classifier
-        Any fitted classifier with ``predict_proba`` and ``classes_``, e.g. a fitted
-        :class:`ConfidenceThresholdClassifier` or the classifier it wraps.
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Samples, in any form ``estimator`` accepts.
-    y : array-like of shape (n_samples,)
+    y_true : array-like of shape (n_samples,)
         True labels.
+    y_proba : array-like of shape (n_samples, n_classes)
+        Class probabilities, e.g. ``estimator.predict_proba(X)``.
+    classes : array-like of shape (n_classes,), default=None
+        The class of each column of ``y_proba`` (an estimator's ``classes_``). None: the
+        sorted distinct labels of ``y_true``, which must then be one per column.
     thresholds : array-like of shape (n_thresholds,), default=None
         Thresholds in [0, 1], returned in the order given. ``None`` uses every distinct top
-        probability of ``X``, ascending: the curve then changes at each of its points, like
+        probability, ascending: the curve then changes at each of its points, like
         :func:`sklearn.metrics.precision_recall_curve`.
 
     Returns
@@ -400,7 +442,15 @@ def coverage_accuracy_curve(estimator, X, y, thresholds=None):
     Raises
     ------
     ValueError
-        If ``X`` and ``y`` differ in length, or a threshold is missing or outside [0, 1].
+        If ``y_true`` and ``y_proba`` differ in length, ``classes`` does not give one class per
+        column, or a threshold is missing or outside [0, 1].
+
+    Notes
+    -----
+    The form ``coverage_accuracy_curve(estimator, X, y, thresholds)`` of earlier releases
+    still works, with a ``FutureWarning``; use
+    ``coverage_accuracy_curve(y, estimator.predict_proba(X), estimator.classes_)`` or
+    ``CoverageAccuracyDisplay.from_estimator``.
 
     See Also
     --------
@@ -414,7 +464,9 @@ def coverage_accuracy_curve(estimator, X, y, thresholds=None):
     >>> X = np.array([[-3.0], [-2.0], [-0.1], [0.1], [2.0], [3.0]])
     >>> y = np.array([0, 0, 1, 0, 1, 1])
     >>> clf = LogisticRegression().fit(X, y)
-    >>> curve = coverage_accuracy_curve(clf, X, y, thresholds=[0.5, 0.8, 1.0])
+    >>> curve = coverage_accuracy_curve(
+    ...     y, clf.predict_proba(X), clf.classes_, thresholds=[0.5, 0.8, 1.0]
+    ... )
     >>> curve.coverage
     array([1.        , 0.66666667, 0.        ])
     >>> curve.accuracy
@@ -422,18 +474,30 @@ def coverage_accuracy_curve(estimator, X, y, thresholds=None):
     >>> curve.n_acted
     array([6, 4, 0])
     """
-    check_is_fitted(estimator)
-    if not hasattr(estimator, "predict_proba"):
-        raise ValueError(
-            f"{type(estimator).__name__} has no predict_proba; coverage_accuracy_curve needs "
-            "class probabilities to measure confidence."
+    if hasattr(y_true, "fit"):  # the estimator-first form of earlier releases
+        warnings.warn(
+            "coverage_accuracy_curve(estimator, X, y, thresholds) is deprecated; use "
+            "coverage_accuracy_curve(y, estimator.predict_proba(X), estimator.classes_, "
+            "thresholds) or CoverageAccuracyDisplay.from_estimator.",
+            FutureWarning,
+            stacklevel=2,
         )
-    y = np.asarray(y).reshape(-1) if np.ndim(y) > 1 else np.asarray(y)
-    proba = np.asarray(estimator.predict_proba(X))
-    check_consistent_length(proba, y)
-    top = np.argmax(proba, axis=1)
-    confidence = proba[np.arange(len(top)), top]
-    correct = np.asarray(estimator.classes_)[top] == y
+        estimator, X, y = y_true, y_proba, classes
+        y_true, y_proba, classes = y, _estimator_proba(estimator, X), estimator.classes_
+    y_true = np.asarray(y_true).reshape(-1) if np.ndim(y_true) > 1 else np.asarray(y_true)
+    y_proba = np.asarray(y_proba, dtype=float)
+    if y_proba.ndim != 2:
+        raise ValueError(f"y_proba must be 2-D (n_samples, n_classes); got shape {y_proba.shape}.")
+    check_consistent_length(y_proba, y_true)
+    classes = np.unique(y_true) if classes is None else np.asarray(classes)
+    if len(classes) != y_proba.shape[1]:
+        raise ValueError(
+            f"y_proba has {y_proba.shape[1]} columns but there are {len(classes)} classes "
+            f"{classes.tolist()}; pass classes= with the class of each column."
+        )
+    top = np.argmax(y_proba, axis=1)
+    confidence = y_proba[np.arange(len(top)), top]
+    correct = classes[top] == y_true
 
     if thresholds is None:
         thresholds = np.unique(confidence)
@@ -461,3 +525,120 @@ def coverage_accuracy_curve(estimator, X, y, thresholds=None):
         accuracy=accuracy,
         n_acted=n_acted,
     )
+
+
+def _estimator_proba(estimator, X):
+    """``estimator.predict_proba(X)``, after checking the estimator is fitted and has it."""
+    check_is_fitted(estimator)
+    if not hasattr(estimator, "predict_proba"):
+        raise ValueError(
+            f"{type(estimator).__name__} has no predict_proba; coverage_accuracy_curve needs "
+            "class probabilities to measure confidence."
+        )
+    return estimator.predict_proba(X)
+
+
+class CoverageAccuracyDisplay:
+    """Coverage and accuracy against the confidence threshold, in scikit-learn's display style.
+
+    Build it with :meth:`from_estimator` or :meth:`from_predictions` (which compute the curve
+    with :func:`coverage_accuracy_curve` and plot it), or from a curve and call :meth:`plot`.
+    Plotting needs matplotlib, imported when :meth:`plot` runs.
+
+    Parameters
+    ----------
+    curve : CoverageAccuracyCurve
+        The curve to draw.
+
+    Attributes
+    ----------
+    ax_ : matplotlib.axes.Axes
+        The Axes drawn on, after :meth:`plot`.
+    figure_ : matplotlib.figure.Figure
+        Its figure.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sktemporal.meta import CoverageAccuracyDisplay
+    >>> X = np.array([[-3.0], [-2.0], [-0.1], [0.1], [2.0], [3.0]])
+    >>> y = np.array([0, 0, 1, 0, 1, 1])
+    >>> display = CoverageAccuracyDisplay.from_estimator(LogisticRegression().fit(X, y), X, y)
+    >>> display.curve.n_acted.max()
+    np.int64(6)
+    """
+
+    def __init__(self, curve):
+        self.curve = curve
+
+    def plot(self, ax=None):
+        """Draw the curve (:func:`~sktemporal.plotting.plot_coverage_accuracy`).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, default=None
+            Axes to draw on; a new figure is created when None.
+
+        Returns
+        -------
+        display : CoverageAccuracyDisplay
+            This object, with ``ax_`` and ``figure_`` set.
+        """
+        from sktemporal.plotting import plot_coverage_accuracy
+
+        self.ax_ = plot_coverage_accuracy(self.curve, ax=ax)
+        self.figure_ = self.ax_.figure
+        return self
+
+    @classmethod
+    def from_estimator(cls, estimator, X, y, *, thresholds=None, ax=None):
+        """Compute the curve of a fitted classifier on ``X``, ``y`` and plot it.
+
+        Parameters
+        ----------
+        estimator : fitted classifier
+            Any fitted classifier with ``predict_proba`` and ``classes_``.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples, in any form ``estimator`` accepts.
+        y : array-like of shape (n_samples,)
+            True labels.
+        thresholds : array-like of shape (n_thresholds,), default=None
+            As in :func:`coverage_accuracy_curve`.
+        ax : matplotlib.axes.Axes, default=None
+            Axes to draw on.
+
+        Returns
+        -------
+        display : CoverageAccuracyDisplay
+        """
+        proba = _estimator_proba(estimator, X)
+        return cls.from_predictions(
+            y, proba, classes=estimator.classes_, thresholds=thresholds, ax=ax
+        )
+
+    @classmethod
+    def from_predictions(cls, y_true, y_proba, *, classes=None, thresholds=None, ax=None):
+        """Compute the curve of saved probabilities and plot it.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n_samples,)
+            True labels.
+        y_proba : array-like of shape (n_samples, n_classes)
+            Class probabilities.
+        classes : array-like of shape (n_classes,), default=None
+            The class of each column, as in :func:`coverage_accuracy_curve`.
+        thresholds : array-like of shape (n_thresholds,), default=None
+            As in :func:`coverage_accuracy_curve`.
+        ax : matplotlib.axes.Axes, default=None
+            Axes to draw on.
+
+        Returns
+        -------
+        display : CoverageAccuracyDisplay
+        """
+        curve = coverage_accuracy_curve(y_true, y_proba, classes, thresholds)
+        return cls(curve).plot(ax=ax)

@@ -24,6 +24,8 @@ import sktemporal
 from sktemporal.meta import (
     ConfidenceThresholdClassifier,
     CoverageAccuracyCurve,
+    CoverageAccuracyDisplay,
+    confidence_gate,
     coverage_accuracy_curve,
 )
 
@@ -247,23 +249,31 @@ def test_fit_params_without_metadata_routing_raise(data):
         ConfidenceThresholdClassifier(LogisticRegression()).fit(X, y, sample_weight=np.ones(200))
 
 
+def test_confidence_gate_keeps_the_top_class_where_it_is_probable_enough():
+    y_pred, acted = confidence_gate(
+        PROBA, classes=["a", "b", "c"], threshold=0.645, abstain_label="none"
+    )
+    assert_array_equal(acted, [True, True, False, True, False])
+    assert_array_equal(y_pred, ["a", "b", "none", "c", "none"])
+
+
 def test_coverage_accuracy_curve_by_hand():
     y = np.array([0, 1, 0, 2, 0])
-    clf = EchoProbaClassifier().fit(PROBA, [0, 1, 2, 2, 2])
     # Top probabilities 0.90, 0.65, 0.64, 0.80, 0.40 for predicted classes 0, 1, 1, 2, 0:
     # rows 0, 1, 3 and 4 are right, row 2 is wrong.
-    curve = coverage_accuracy_curve(clf, PROBA, y, thresholds=[0.0, 0.645, 0.85, 0.95])
+    curve = coverage_accuracy_curve(y, PROBA, [0, 1, 2], thresholds=[0.0, 0.645, 0.85, 0.95])
     assert isinstance(curve, CoverageAccuracyCurve)
     assert_allclose(curve.thresholds, [0.0, 0.645, 0.85, 0.95])
     assert_array_equal(curve.n_acted, [5, 3, 1, 0])
     assert_allclose(curve.coverage, [1.0, 0.6, 0.2, 0.0])
     assert_allclose(curve.accuracy, [0.8, 1.0, 1.0, np.nan])
+    # Without classes, the sorted labels of y name the columns.
+    assert_array_equal(coverage_accuracy_curve(y, PROBA).n_acted[-1], 1)
 
 
 def test_coverage_accuracy_curve_default_thresholds_are_distinct_confidences():
     y = np.array([0, 1, 0, 2, 0])
-    clf = EchoProbaClassifier().fit(PROBA, [0, 1, 2, 2, 2])
-    curve = coverage_accuracy_curve(clf, PROBA, y)
+    curve = coverage_accuracy_curve(y, PROBA, [0, 1, 2])
     assert_allclose(curve.thresholds, [0.40, 0.64, 0.65, 0.80, 0.90])
     assert_array_equal(curve.n_acted, [5, 4, 3, 2, 1])
     assert_allclose(curve.accuracy, [4 / 5, 3 / 4, 3 / 3, 2 / 2, 1 / 1])
@@ -276,7 +286,7 @@ def test_coverage_accuracy_curve_agrees_with_the_classifier(data):
     X, y = data
     clf = ConfidenceThresholdClassifier(LogisticRegression(), abstain_label=-1).fit(X, y)
     thresholds = np.linspace(0.3, 1.0, 8)
-    curve = coverage_accuracy_curve(clf, X, y, thresholds=thresholds)
+    curve = coverage_accuracy_curve(y, clf.predict_proba(X), clf.classes_, thresholds)
     for threshold, coverage, accuracy in zip(
         thresholds, curve.coverage, curve.accuracy, strict=True
     ):
@@ -293,19 +303,52 @@ def test_coverage_accuracy_curve_agrees_with_the_classifier(data):
 @pytest.mark.parametrize("thresholds", [[0.5, 1.2], [-0.1], [np.nan]])
 def test_coverage_accuracy_curve_rejects_thresholds_outside_unit_interval(data, thresholds):
     X, y = data
-    clf = LogisticRegression().fit(X, y)
+    proba = LogisticRegression().fit(X, y).predict_proba(X)
     with pytest.raises(ValueError, match=r"thresholds must lie in \[0, 1\]"):
-        coverage_accuracy_curve(clf, X, y, thresholds=thresholds)
+        coverage_accuracy_curve(y, proba, thresholds=thresholds)
 
 
 def test_coverage_accuracy_curve_input_errors(data):
     X, y = data
-    with pytest.raises(NotFittedError):
-        coverage_accuracy_curve(LogisticRegression(), X, y)
+    proba = LogisticRegression().fit(X, y).predict_proba(X)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
-        coverage_accuracy_curve(LogisticRegression().fit(X, y), X, y[:-1])
-    with pytest.raises(ValueError, match="LinearSVC has no predict_proba"):
+        coverage_accuracy_curve(y[:-1], proba)
+    with pytest.raises(ValueError, match="3 columns but there are 2 classes"):
+        coverage_accuracy_curve(y, proba, classes=[0, 1])
+    with pytest.raises(ValueError, match="must be 2-D"):
+        coverage_accuracy_curve(y, proba[:, 0])
+
+
+def test_the_estimator_first_form_still_works_with_a_future_warning(data):
+    X, y = data
+    clf = LogisticRegression().fit(X, y)
+    expected = coverage_accuracy_curve(y, clf.predict_proba(X), clf.classes_, [0.5, 0.9])
+    with pytest.warns(FutureWarning, match="coverage_accuracy_curve"):
+        old = coverage_accuracy_curve(clf, X, y, thresholds=[0.5, 0.9])
+    assert_array_equal(old.n_acted, expected.n_acted)
+    assert_allclose(old.accuracy, expected.accuracy)
+    with pytest.warns(FutureWarning), pytest.raises(NotFittedError):
+        coverage_accuracy_curve(LogisticRegression(), X, y)
+    with pytest.warns(FutureWarning), pytest.raises(ValueError, match="LinearSVC has no"):
         coverage_accuracy_curve(LinearSVC().fit(X, y), X, y)
+
+
+def test_coverage_accuracy_display_from_estimator_and_from_predictions(data):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    X, y = data
+    clf = LogisticRegression().fit(X, y)
+    from_estimator = CoverageAccuracyDisplay.from_estimator(clf, X, y, thresholds=[0.5, 0.8])
+    from_predictions = CoverageAccuracyDisplay.from_predictions(
+        y, clf.predict_proba(X), classes=clf.classes_, thresholds=[0.5, 0.8]
+    )
+    for display in (from_estimator, from_predictions):
+        assert display.ax_.figure is display.figure_
+        assert len(display.ax_.get_lines()) == 2  # coverage and accuracy
+    assert_array_equal(from_estimator.curve.n_acted, from_predictions.curve.n_acted)
+    with pytest.raises(ValueError, match="LinearSVC has no"):
+        CoverageAccuracyDisplay.from_estimator(LinearSVC().fit(X, y), X, y)
+    matplotlib.pyplot.close("all")
 
 
 def test_imports_without_keras():

@@ -20,11 +20,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
 
 from sktemporal.market.backtest import backtest
 from sktemporal.market.serialization import format_number, iso_date, nan_to_none
-from sktemporal.meta import coverage_accuracy_curve
+from sktemporal.meta import confidence_gate, coverage_accuracy_curve
 
 __all__ = [
     "OutOfSampleBacktest",
@@ -162,32 +161,10 @@ def gated_positions(predictions, threshold=0.65):
     [-1, 1, 0]
     """
     check_threshold(threshold)
-    proba = prediction_proba(predictions)
-    top = proba.argmax(axis=1)
-    classes = prediction_classes(predictions)
-    acted = proba[np.arange(len(top)), top] >= threshold
-    positions = np.where(acted, classes[top], 0)
+    positions, _ = confidence_gate(
+        prediction_proba(predictions), prediction_classes(predictions), threshold, 0
+    )
     return pd.Series(positions, index=predictions.index, name="position")
-
-
-class _SavedProbabilities(ClassifierMixin, BaseEstimator):
-    """A stand-in classifier whose ``predict_proba`` returns saved probabilities of row numbers.
-
-    It lets the out-of-sample probabilities go through :func:`coverage_accuracy_curve`, so the
-    coverage and accuracy reported here follow exactly the rule used elsewhere.
-    """
-
-    def __init__(self, proba=None, classes=None):
-        self.proba = proba
-        self.classes = classes
-
-    def fit(self, X=None, y=None):
-        self.proba_ = np.asarray(self.proba, dtype=float)
-        self.classes_ = np.asarray(self.classes)
-        return self
-
-    def predict_proba(self, X):
-        return self.proba_[np.asarray(X, dtype=int).reshape(-1)]
 
 
 def coverage_curve(predictions, thresholds):
@@ -204,10 +181,12 @@ def coverage_curve(predictions, thresholds):
     -------
     CoverageAccuracyCurve
     """
-    proba = prediction_proba(predictions)
-    saved = _SavedProbabilities(proba, prediction_classes(predictions)).fit()
-    rows = np.arange(len(proba)).reshape(-1, 1)
-    return coverage_accuracy_curve(saved, rows, predictions["y_true"].to_numpy(), thresholds)
+    return coverage_accuracy_curve(
+        predictions["y_true"].to_numpy(),
+        prediction_proba(predictions),
+        prediction_classes(predictions),
+        thresholds,
+    )
 
 
 @dataclass(frozen=True)
