@@ -9,6 +9,9 @@ test settings only; the library never sets them.
 import os
 import tempfile
 
+# Fixtures shared by several test modules, registered here (pytest only reads this at the root).
+pytest_plugins = ["tests._market_fixtures"]
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("MPLBACKEND", "Agg")
 

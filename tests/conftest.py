@@ -77,3 +77,54 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("backend") is not None:
             item.add_marker(skip)
+
+
+# The options of a tiny ``sktemporal train`` run, shared by the tests of its saved files.
+TINY_TRAIN = [
+    "--epochs",
+    "1",
+    "--sequence-length",
+    "10",
+    "--n-splits",
+    "2",
+    "--lstm-units",
+    "4",
+    "--attention-units",
+    "2",
+    "--dense-units",
+    "2",
+    "--stem-filters",
+    "4",
+    "--stem-kernel-sizes",
+    "3",
+    "--quiet",
+]
+TINY_TRAIN_ROWS = 300
+
+
+@pytest.fixture(scope="session")
+def saved(tmp_path_factory):
+    """A tiny model trained by ``sktemporal train``: (model path, prices, threshold)."""
+    import contextlib
+    import io
+
+    import pandas as pd
+
+    from sktemporal.cli import main
+    from sktemporal.market.datasets import load_sp500
+
+    folder = tmp_path_factory.mktemp("saved")
+    prices = load_sp500().iloc[:TINY_TRAIN_ROWS]
+    prices.to_csv(folder / "prices.csv")
+    model = folder / "m.keras"
+    argv = ["train", "--data-path", str(folder / "prices.csv"), "--model-path", str(model)]
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert main([*argv, *TINY_TRAIN]) == 0
+    # The tiny model is rarely confident, and mostly of "flat": a threshold that acts on about
+    # half of the days it calls up or down, so that the backtest trades.
+    oos = pd.read_csv(f"{model}.oos.csv")
+    proba = oos.filter(like="proba_")
+    directional = proba.idxmax(axis=1) != "proba_0"
+    assert directional.any(), "the tiny model called every day flat: nothing to backtest"
+    threshold = float(np.median(proba.max(axis=1)[directional]))
+    return model, prices, threshold
