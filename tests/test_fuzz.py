@@ -5,10 +5,9 @@ none is documented, or rejected with a ValueError, TypeError or FileNotFoundErro
 names the cause. Nothing else may escape (no KeyError, IndexError, AttributeError...), and
 classifiers reject bad input before any Keras model is built.
 
-Bugs found by fuzzing are pinned by the ``xfail(strict=True)`` tests at the end of each
-section, each with its reproducer; the fuzz strategies leave those inputs out (see
-``KNOWN_BUG`` comments) so that the rest of the surface stays guarded. Fix a bug, flip its test
-and drop its exclusion.
+Every bug fuzzing has found so far is fixed, and its reproducer kept as an ordinary test
+beside the fuzz test that found it. A new find is fixed the same way: the reproducer becomes
+a test, and the strategies keep generating such inputs.
 
 Set ``SKTEMPORAL_FUZZ_SCALE=20`` to run twenty times more examples.
 """
