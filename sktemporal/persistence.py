@@ -266,8 +266,7 @@ def load(path):
     for attribute, value in state.items():
         setattr(estimator, attribute, value)
     try:
-        estimator._initialize_callbacks()
-        estimator._random_state = estimator._seed()
+        estimator._prepare_loaded_model()
     except (TypeError, ValueError) as error:
         raise ValueError(f"{str(path)!r} has invalid sktemporal metadata: {error}") from None
     return estimator

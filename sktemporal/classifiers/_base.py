@@ -12,16 +12,13 @@ prediction and attention extraction are written here. Should scikeras break furt
 is the one to replace.
 """
 
-import contextlib
 import math
 import os
-import random
 import re
 from numbers import Integral, Real
 
 import keras
 import numpy as np
-from keras.src.random import seed_generator as _keras_seed_generator
 from scikeras.wrappers import BaseWrapper
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
@@ -38,6 +35,7 @@ from sktemporal.classifiers._data_parallel import (
     prediction_model,
     replica_count,
 )
+from sktemporal.classifiers._keras_private import build_training_state, seeded
 from sktemporal.classifiers._plan import plan_training
 from sktemporal.classifiers._schedule import WarmupCosineDecay
 from sktemporal.layers import WindowAugmentation
@@ -65,53 +63,6 @@ _ATTENTION_LAYER_NAME = re.compile(rf"^{ATTENTION_LAYER_PREFIX}(\d+)$")
 # that the cosine decay ends at (Loshchilov & Hutter, SGDR, 2017; Goyal et al., 2017).
 _WARMUP_SHARE = 0.05
 _FINAL_LEARNING_RATE_FACTOR = 0.01
-
-
-@contextlib.contextmanager
-def _seeded(seed):
-    """Seed Keras, its backend, NumPy and ``random``; give NumPy and ``random`` back afterwards.
-
-    Keras seeds the global NumPy and ``random`` generators too, which a scikit-learn user would
-    not expect ``fit`` to do; their state is restored on exit.
-
-    Keras draws the seed of every unseeded initializer and dropout layer from the process-wide
-    ``random`` module, which any other thread may advance between seeding and drawing (a Dask
-    worker's own threads do, within seconds), making a seeded fit differ from run to run.
-    Inside the block those draws come from a private generator seeded with ``seed``: the same
-    numbers ``random.seed(seed)`` gives, out of other threads' reach.
-    """
-    if seed is None:
-        yield
-        return
-    # The legacy global generator is the one Keras seeds, so it is the one to restore.
-    numpy_state, python_state = np.random.get_state(), random.getstate()  # noqa: NPY002
-    keras.utils.set_random_seed(seed)
-    shared = _keras_seed_generator.python_random
-    _keras_seed_generator.python_random = random.Random(seed)
-    try:
-        yield
-    finally:
-        _keras_seed_generator.python_random = shared
-        np.random.set_state(numpy_state)  # noqa: NPY002
-        random.setstate(python_state)
-
-
-def _build_training_state(model, batch):
-    """Create the optimizer's and the metrics' variables before ``Model.fit`` traces its step.
-
-    Keras on TensorFlow (without a distribution strategy) creates them while tracing the
-    first training step, and ``tf.function`` must then trace that step a second time without
-    variable creation: about 1.5 s more per fit for a small Attention-LSTM, measured, a third
-    of a tiny fit and the bulk of a grid search's overhead. Building them first from one batch
-    (what Keras itself does under a strategy, and on JAX and PyTorch) traces the step once;
-    the trained weights are bit-identical. ``_symbolic_build`` is private Keras API: without
-    it, fit still works and only loses the saving.
-    """
-    if keras.backend.backend() != "tensorflow":
-        return
-    symbolic_build = getattr(model, "_symbolic_build", None)
-    if symbolic_build is not None:
-        symbolic_build(data_batch=batch)
 
 
 def _warmup_steps(total_steps):
@@ -528,7 +479,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         self._input_statistics = _channel_statistics(X, rows) if self.normalize_inputs else None
         try:
             with (
-                _seeded(seed),
+                seeded(seed),
                 distribution_scope(self._distribution),
                 dtype_policy_scope(self.precision),
             ):
@@ -613,11 +564,11 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                 batch_multiple=multiple,
             )
         if distribution is None:
-            _build_training_state(self.model_, batches[0])
+            build_training_state(self.model_, batches[0])
         fit_callbacks = self._fit_callbacks
         self._fit_callbacks = [*fit_callbacks, *callbacks]
         try:
-            with _seeded(seed), distribution_scope(distribution):
+            with seeded(seed), distribution_scope(distribution):
                 self._fit_keras_model(
                     batches,
                     None,
@@ -912,6 +863,11 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         from sktemporal.classifiers._model_file import save_classifier
 
         save_classifier(self, path)
+
+    def _prepare_loaded_model(self):
+        """Set the state ``fit`` leaves beside ``model_``, for a model read from a file."""
+        self._initialize_callbacks()
+        self._random_state = self._seed()
 
     def __sklearn_is_fitted__(self):
         # Set last by fit, partial_fit and load: a fit that failed part-way is not fitted.
