@@ -250,7 +250,7 @@ def load(path):
     try:
         # Under the estimator's policy, so that a mixed_float16 model is compiled with the loss
         # scaling (and the optimizer variables) it was saved with.
-        with dtype_policy_scope(getattr(estimator, "precision", "float32")):
+        with dtype_policy_scope(estimator.precision):
             model = keras.saving.load_model(path, compile=True, safe_mode=True)
     except Exception as error:  # Keras raises many types for a bad archive; name the file.
         raise ValueError(
