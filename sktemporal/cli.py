@@ -18,13 +18,13 @@ file behind.
 
 import argparse
 import contextlib
-import hashlib
 import importlib.util
 import json
 import logging
 import math
 import os
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -110,7 +110,7 @@ def _number(text):
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
-def _threshold(text):
+def _non_negative(text):
     value = _number(text)
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text!r}")
@@ -124,6 +124,21 @@ def _probability(text):
     return value
 
 
+class _RenamedOption(argparse.Action):
+    """An old option name kept working, with a one-line note of the new one on stderr."""
+
+    def __init__(self, option_strings, dest, new_name, **kwargs):
+        self.new_name = new_name
+        super().__init__(option_strings, dest, help=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(
+            f"{PROG}: note: {option_string} is now {self.new_name}; the old name will go.",
+            file=sys.stderr,
+        )
+        setattr(namespace, self.dest, values)
+
+
 def _build_parser():
     parser = _Parser(
         prog=PROG,
@@ -135,6 +150,12 @@ def _build_parser():
     )
     # Every command loads Keras, so every command takes --backend.
     backend = argparse.ArgumentParser(add_help=False)
+    backend.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also show the backends' log messages and the dependencies' warnings (default: "
+        "only sktemporal's own lines)",
+    )
     backend.add_argument(
         "--backend",
         choices=BACKENDS,
@@ -188,9 +209,10 @@ def _build_parser():
     )
     train.add_argument(
         "--sequence-length",
-        type=_integer(1),
+        type=_integer(2),
         default=30,
-        help="rows per window (default: %(default)s)",
+        help="rows per window, at least 2: attention over one row is always 1 "
+        "(default: %(default)s)",
     )
     train.add_argument(
         "--horizon",
@@ -199,10 +221,19 @@ def _build_parser():
         help="rows ahead the labels look (default: %(default)s)",
     )
     train.add_argument(
-        "--threshold",
-        type=_threshold,
+        "--flat-band",
+        type=_non_negative,
         default=0.005,
-        help="returns within ±threshold are labelled flat (default: %(default)s)",
+        metavar="RETURN",
+        help="returns within ±RETURN over the horizon are labelled flat (0), larger ones up "
+        "(1) or down (-1) (default: %(default)s, i.e. ±0.5%%)",
+    )
+    train.add_argument(
+        "--threshold",
+        dest="flat_band",
+        type=_non_negative,
+        action=_RenamedOption,
+        new_name="--flat-band",
     )
     train.add_argument(
         "--n-splits", type=_integer(2), default=5, help="walk-forward folds (default: %(default)s)"
@@ -235,8 +266,8 @@ def _build_parser():
     train.add_argument(
         "--quiet",
         action="store_true",
-        help="no progress output (default: a line per fold on stderr, and Keras progress bars "
-        "for the final fit on stdout, one line per epoch when stdout is not a terminal)",
+        help="no progress output (default: on stderr, a live display of the epochs of every "
+        "fit with the time left on a terminal, plain lines at the end of each fit elsewhere)",
     )
     train.set_defaults(run=_train)
 
@@ -267,7 +298,7 @@ def _build_parser():
             "Backtest the walk-forward out-of-sample predictions saved by `sktemporal train` "
             "(never the final model's fit on all rows): at the close of each test day, take "
             "the predicted class (long 1, short -1, flat 0) where its probability reaches "
-            "--threshold, else stay flat, and hold it to the next close. Prints coverage (the "
+            "--confidence, else stay flat, and hold it to the next close. Prints coverage (the "
             "share of days acted on), the accuracy on those days, and the metrics of the "
             "strategy and of buy-and-hold over the same days."
         ),
@@ -289,7 +320,9 @@ def _build_parser():
         ),
     )
     _add_saved_model_options(report)
-    report.add_argument("--output", required=True, help="folder to write index.html into")
+    report.add_argument(
+        "--output", required=True, help="folder to write index.html into (required)"
+    )
     report.add_argument(
         "--train-report",
         help="the JSON report of `sktemporal train` (default: MODEL_PATH.report.json)",
@@ -317,15 +350,24 @@ def _add_saved_model_options(parser):
         "daily prices, when the model was trained on them)",
     )
     parser.add_argument(
-        "--threshold",
+        "--confidence",
         type=_probability,
         default=0.65,
+        metavar="P",
         help="smallest probability of the predicted class that is acted on; below it the "
         "position is flat (default: %(default)s)",
     )
     parser.add_argument(
+        "--threshold",
+        dest="confidence",
+        type=_probability,
+        action=_RenamedOption,
+        new_name="--confidence",
+    )
+    _add_date_format(parser)
+    parser.add_argument(
         "--cost-bps",
-        type=_threshold,
+        type=_non_negative,
         default=0.0,
         help="cost of trading one unit of position, in basis points (default: %(default)s)",
     )
@@ -340,6 +382,16 @@ def _add_data_path(parser):
         help="CSV file with a date column and open, high, low, close, volume columns "
         "(default: the S&P 500 daily prices bundled with sktemporal, 1999-2018)",
     )
+    _add_date_format(parser)
+
+
+def _add_date_format(parser):
+    parser.add_argument(
+        "--date-format",
+        metavar="FORMAT",
+        help="strftime format of the dates in --data-path, e.g. %%d/%%m/%%Y for day-first "
+        "dates (default: inferred from the first date; ISO and US month-first work)",
+    )
 
 
 def _version():
@@ -351,12 +403,12 @@ def _version():
 # ---------------------------------------------------------------------------- commands
 
 
-def _load_prices(data_path, min_rows, job):
+def _load_prices(args, min_rows, job):
     """The prices of ``--data-path`` (or the bundled S&P 500), with at least ``min_rows`` rows."""
     from sktemporal.market.datasets import load_ohlcv_csv, load_sp500
 
-    if data_path is not None:
-        return load_ohlcv_csv(data_path, min_rows=min_rows)
+    if args.data_path is not None:
+        return load_ohlcv_csv(args.data_path, min_rows=min_rows, date_format=args.date_format)
     prices = load_sp500()
     if len(prices) < min_rows:
         raise ValueError(
@@ -406,37 +458,26 @@ def _make_classifier(model, params):
 
 
 def _train(args, stdout, stderr):
-    from sktemporal._atomic import write_temporary
-    from sktemporal.market.direction_model import (
-        fit_direction_model,
-        oos_predictions_path,
-        pipeline_path,
-    )
-    from sktemporal.market.direction_model import report_path as default_report_path
+    from sktemporal.market.direction_model import fit_direction_model
     from sktemporal.market.preparation import minimum_rows
-    from sktemporal.market.saved_run import BUNDLED_SOURCE
-    from sktemporal.market.walk_forward import fresh_clone, walk_forward_evaluate
+    from sktemporal.market.progress import TrainingProgress
+    from sktemporal.market.saved_run import BUNDLED_SOURCE, TrainingRunFiles
+    from sktemporal.market.walk_forward import fresh_clone, walk_forward_evaluate, with_callback
 
     started = time.perf_counter()
-    model_path = Path(args.model_path or DEFAULT_MODEL_PATHS[args.model])
-    if model_path.suffix != ".keras":
-        raise _UsageError(f"argument --model-path: must end in '.keras', got '{model_path}'")
-    report_path = Path(args.report) if args.report else default_report_path(model_path)
-    oos_path = oos_predictions_path(model_path)
-    if report_path.resolve() in (oos_path.resolve(), pipeline_path(model_path).resolve()):
-        raise _UsageError(f"argument --report: '{report_path}' is a file the model needs")
-    for flag, path in (("--model-path", model_path), ("--report", report_path)):
-        if path.is_dir():
-            raise _UsageError(f"argument {flag}: '{path}' is a directory; give a file name")
+    try:
+        files = TrainingRunFiles(args.model_path or DEFAULT_MODEL_PATHS[args.model], args.report)
+    except ValueError as error:
+        raise _UsageError(f"argument --model-path/--report: {_one_line(error)}") from None
     params = _classifier_params(args)
     settings = {
         "sequence_length": args.sequence_length,
         "horizon": args.horizon,
-        "threshold": args.threshold,
+        "threshold": args.flat_band,
     }
     needed = minimum_rows(args.sequence_length, args.horizon, args.n_splits)
     prices = _load_prices(
-        args.data_path,
+        args,
         needed,
         f"a {args.n_splits}-fold walk-forward evaluation with --sequence-length "
         f"{args.sequence_length} and --horizon {args.horizon}",
@@ -446,36 +487,40 @@ def _train(args, stdout, stderr):
     print(
         f"{source}: {len(prices)} rows, {prices.index[0]:%Y-%m-%d} to "
         f"{prices.index[-1]:%Y-%m-%d}; {args.model}, {args.n_splits} folds, sequence length "
-        f"{args.sequence_length}, horizon {args.horizon}, threshold {args.threshold}; "
+        f"{args.sequence_length}, horizon {args.horizon}, flat band ±{args.flat_band:g}; "
         f"Keras on {backend} ({reason})",
         file=stdout,
     )
     stdout.flush()
 
     classifier = _make_classifier(args.model, params)
-    result = walk_forward_evaluate(
-        prices, classifier, n_splits=args.n_splits, refit=False, verbose=not args.quiet, **settings
-    )
+    progress = None
+    if not args.quiet:
+        progress = TrainingProgress(
+            args.n_splits + 1, args.epochs, restores_best=bool(args.patience), stream=stderr
+        )
+    with progress or contextlib.nullcontext():
+        result = walk_forward_evaluate(
+            prices, classifier, n_splits=args.n_splits, refit=False, progress=progress, **settings
+        )
+        if progress is not None:
+            progress.note(f"fitting the final model on {result.data['n_samples']} samples")
+            final = with_callback(fresh_clone(classifier, "final"), progress.callback("final"))
+        else:
+            final = fresh_clone(classifier, "final")
+        result.model = fit_direction_model(prices, final, **settings)
+        final.set_params(callbacks=classifier.callbacks)  # the display is not part of the model
     print(result.format_table(), file=stdout)
     stdout.flush()
-    if not args.quiet:
-        print(f"fitting the final model on {result.data['n_samples']} samples", file=stderr)
-    # Keras progress bars on a terminal; one line per epoch when the output goes to a file.
-    keras_verbose = 0 if args.quiet else 1 if stdout.isatty() else 2
-    final = fresh_clone(classifier, "final").set_params(verbose=keras_verbose)
-    result.model = fit_direction_model(prices, final, **settings)
     lookahead = result.model.check_no_lookahead(prices)
     print(
         f"look-ahead check of the final model: {'LEAK' if lookahead.leaks else 'no leak'} "
         f"({len(lookahead.details)} perturbed predictions compared)",
         file=stdout,
     )
-    oos_csv = result.predictions_csv()
     result.model.trained_on["data_source"] = str(source)
     result.model.out_of_sample = {
-        "file": oos_path.name,
-        "sha256": hashlib.sha256(oos_csv.encode("utf-8")).hexdigest(),
-        **{key: value for key, value in result.out_of_sample().items() if key != "columns"},
+        key: value for key, value in result.out_of_sample().items() if key != "columns"
     }
 
     report = result.to_dict()
@@ -492,31 +537,12 @@ def _train(args, stdout, stderr):
         "kinds": list(lookahead.kinds),
         "rows_checked": min(len(prices), 300),
     }
-    report["files"] = {
-        "model": str(model_path),
-        "pipeline": str(pipeline_path(model_path)),
-        "oos_predictions": str(oos_path),
-        "report": str(report_path),
-    }
     report["elapsed_seconds"] = round(time.perf_counter() - started, 1)
-    # The report and the predictions first, under temporary names: a failure at any step
-    # leaves no file behind.
-    temporaries = []
-    try:
-        temporaries.append(
-            write_temporary(report_path, json.dumps(report, indent=2, allow_nan=False))
-        )
-        temporaries.append(write_temporary(oos_path, oos_csv))
-        result.model.save(model_path)
-        for temporary, path in zip(temporaries, (report_path, oos_path), strict=True):
-            os.replace(temporary, path)
-    finally:
-        for temporary in temporaries:
-            Path(temporary).unlink(missing_ok=True)
+    files.write(result.model, result.predictions_csv(), report)
     print(
-        f"saved the model to {model_path} (+ {pipeline_path(model_path).name}, "
-        f"{oos_path.name}: {len(result.predictions)} out-of-sample predictions) and the report "
-        f"to {report_path} in {report['elapsed_seconds']:.0f} s",
+        f"saved the model to {files.model} (+ {files.pipeline.name}, "
+        f"{files.predictions.name}: {len(result.predictions)} out-of-sample predictions) and the "
+        f"report to {files.report} in {report['elapsed_seconds']:.0f} s",
         file=stdout,
     )
     return 0
@@ -530,7 +556,7 @@ def _predict(args, stdout, stderr):
     model = DirectionModel.load(args.model_path)
     needed = TechnicalIndicators.warmup_rows + model.sequence_length
     prices = _load_prices(
-        args.data_path, needed, f"a prediction with sequence length {model.sequence_length}"
+        args, needed, f"a prediction with sequence length {model.sequence_length}"
     )
     predictions = model.predict_proba_frame(prices)
     text = predictions.to_csv(index_label="date", lineterminator="\n")
@@ -542,27 +568,34 @@ def _predict(args, stdout, stderr):
     return 0
 
 
-def _saved_prices(data_path):
+def _saved_prices(args):
     """The prices of ``--data-path``, or ``None`` for the bundled ones the model was trained on."""
-    if data_path is None:
+    if args.data_path is None:
         return None
     from sktemporal.market.datasets import load_ohlcv_csv
 
-    return load_ohlcv_csv(data_path, min_rows=2)
+    return load_ohlcv_csv(args.data_path, min_rows=2, date_format=args.date_format)
 
 
 def _backtest(args, stdout, stderr):
-    from sktemporal.market.saved_run import backtest_model
+    from sktemporal.market.out_of_sample import backtest_predictions, threshold_sweep
+    from sktemporal.market.saved_run import TrainingRunFiles
 
-    result = backtest_model(
-        args.model_path,
-        _saved_prices(args.data_path),
-        threshold=args.threshold,
-        cost_bps=args.cost_bps,
-        long_only=args.long_only,
+    evaluation = TrainingRunFiles(args.model_path).read_evaluation(_saved_prices(args))
+    settings = {"cost_bps": args.cost_bps, "long_only": args.long_only}
+    close = evaluation.prices["close"]
+    result = backtest_predictions(
+        evaluation.predictions, close, threshold=args.confidence, **settings
     )
     print(f"{args.model_path}: walk-forward out-of-sample predictions only", file=stdout)
     print(result.format_table(), file=stdout)
+    sweep = threshold_sweep(evaluation.predictions, close, **settings)
+    print(
+        "\nthe same backtest at other confidence thresholds (read on the same out-of-sample "
+        "days: picking the best row overfits)",
+        file=stdout,
+    )
+    print(sweep.format_table(), file=stdout)
     return 0
 
 
@@ -576,8 +609,8 @@ def _report(args, stdout, stderr):
         page = build_report(
             args.model_path,
             output,
-            data=_saved_prices(args.data_path),
-            threshold=args.threshold,
+            data=_saved_prices(args),
+            threshold=args.confidence,
             cost_bps=args.cost_bps,
             long_only=args.long_only,
             n_windows=args.n_windows,
@@ -664,15 +697,54 @@ def _one_line(error):
 
 
 @contextlib.contextmanager
-def _one_line_warnings(stderr):
-    """Show warnings as ``sktemporal: warning: ...`` lines, without source lines."""
+def _one_line_warnings(stderr, verbose):
+    """Show sktemporal's warnings as ``sktemporal: warning: ...`` lines; others with --verbose."""
+    package = os.path.dirname(os.path.abspath(__file__))
 
     def show(message, category, filename, lineno, file=None, line=None):
-        print(f"{PROG}: warning: {_one_line(message)}", file=stderr)
+        if verbose or os.path.abspath(filename).startswith(package):
+            print(f"{PROG}: warning: {_one_line(message)}", file=stderr)
 
     with warnings.catch_warnings():
         warnings.showwarning = show
         yield
+
+
+@contextlib.contextmanager
+def _native_output_hidden(stderr):
+    """Yield a stream for the command's own lines, while other output to stderr is hidden.
+
+    TensorFlow, absl and XLA write their start-up and device-probing messages from C++
+    straight to file descriptor 2 (``WARNING: All log messages before
+    absl::InitializeLog() ...``, ``failed call to cuInit``), where no Python setting reaches
+    them. While the command runs, descriptor 2 points at a temporary file, and the command
+    writes its own lines to a duplicate of the real one. Nothing is redirected when
+    ``stderr`` is not the process's descriptor 2 (tests capture it, for one).
+    """
+    try:
+        descriptor = stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        descriptor = None
+    if descriptor != 2:
+        yield stderr
+        return
+    stderr.flush()
+    own = os.fdopen(os.dup(2), "w", buffering=1, encoding="utf-8", errors="backslashreplace")
+    with tempfile.TemporaryFile() as hidden:
+        os.dup2(hidden.fileno(), 2)
+        try:
+            yield own
+        finally:
+            own.flush()
+            os.dup2(own.fileno(), 2)
+            own.close()
+
+
+def _quiet_backends():
+    """Keep the backends' Python-side log messages below errors."""
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    for name in ("tensorflow", "absl", "jax._src.xla_bridge", "h5py"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def main(argv=None):
@@ -698,30 +770,35 @@ def main(argv=None):
     2
     """
     stdout, stderr = sys.stdout, sys.stderr
-    # Quiet TensorFlow's C++ start-up messages and its retracing notes between folds.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
     try:
         args = _build_parser().parse_args(argv)
-        args.keras_backend = choose_backend(args.backend)
-        with _one_line_warnings(stderr):
-            return args.run(args, stdout, stderr)
     except SystemExit as exit_:  # --help and --version
         return exit_.code if isinstance(exit_.code, int) else 0
-    except (_UsageError, ValueError, OSError) as error:
+    except _UsageError as error:
         print(f"{PROG}: error: {_one_line(error)}", file=stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=stderr)
-        return 130
-    except Exception as error:  # a bug, not the user's input: say so, in one line
-        print(
-            f"{PROG}: internal error: {type(error).__name__}: {_one_line(error)} (this is a "
-            f"bug in {PROG}, not a problem with your input; please report it with the "
-            "command you ran)",
-            file=stderr,
-        )
-        return 1
+    if not args.verbose:
+        _quiet_backends()
+    hidden = contextlib.nullcontext(stderr) if args.verbose else _native_output_hidden(stderr)
+    with hidden as stderr:
+        try:
+            args.keras_backend = choose_backend(args.backend)
+            with _one_line_warnings(stderr, args.verbose):
+                return args.run(args, stdout, stderr)
+        except (_UsageError, ValueError, OSError) as error:
+            print(f"{PROG}: error: {_one_line(error)}", file=stderr)
+            return 2
+        except KeyboardInterrupt:
+            print(f"{PROG}: interrupted", file=stderr)
+            return 130
+        except Exception as error:  # a bug, not the user's input: say so, in one line
+            print(
+                f"{PROG}: internal error: {type(error).__name__}: {_one_line(error)} (this is "
+                f"a bug in {PROG}, not a problem with your input; please report it with the "
+                "command you ran, and what it prints with --verbose)",
+                file=stderr,
+            )
+            return 1
 
 
 if __name__ == "__main__":

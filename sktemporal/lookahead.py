@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["LookaheadDetail", "LookaheadError", "LookaheadReport", "check_no_lookahead"]
@@ -200,6 +201,17 @@ class LookaheadReport:
         return "\n".join(lines)
 
 
+@validate_params(
+    {
+        "n_trials": [Interval(Integral, 1, None, closed="left")],
+        "fit": ["boolean"],
+        "atol": [Interval(Real, 0, None, closed="left")],
+        "raise_on_leak": ["boolean"],
+        "random_state": ["random_state"],
+    },
+    # The estimator's own parameters are checked when check_no_lookahead fits it.
+    prefer_skip_nested_validation=False,
+)
 def check_no_lookahead(
     estimator,
     X,
@@ -342,10 +354,6 @@ def check_no_lookahead(
     n_rows = _check_table(X)
     cutoffs = _check_cutoffs(cutoffs, n_rows)
     kinds = _check_kinds(kinds)
-    if not isinstance(n_trials, Integral) or isinstance(n_trials, bool) or n_trials < 1:
-        raise ValueError(f"n_trials must be an integer >= 1, got {n_trials!r}.")
-    if not isinstance(atol, Real) or isinstance(atol, bool) or not atol >= 0:
-        raise ValueError(f"atol must be a number >= 0, got {atol!r}.")
     rng = check_random_state(random_state)
 
     if fit:

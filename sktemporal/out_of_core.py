@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 
 __all__ = [
     "WindowChunk",
@@ -368,6 +369,16 @@ def partial_fit_table(transformer, stream):
     return transformer
 
 
+@validate_params(
+    {
+        "classifier": [HasMethods(["partial_fit"])],
+        "stream": [WindowStream],
+        "classes": ["array-like", None],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+    },
+    # The classifier's own parameters are checked by its first partial_fit.
+    prefer_skip_nested_validation=False,
+)
 def partial_fit_windows(classifier, stream, *, classes=None, epochs=1):
     """Train a classifier with ``partial_fit`` on each chunk of a stream, in time order.
 
@@ -394,8 +405,6 @@ def partial_fit_windows(classifier, stream, *, classes=None, epochs=1):
     """
     if stream.label is None:
         raise ValueError("The stream has no label column: create it with label='<column>'.")
-    if not isinstance(epochs, Integral) or epochs < 1:
-        raise ValueError(f"epochs must be an int >= 1; got {epochs!r}.")
     for _ in range(epochs):
         for chunk in stream:
             classifier.partial_fit(chunk.windows, chunk.y, classes=classes)

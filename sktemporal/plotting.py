@@ -1,7 +1,7 @@
 """Plots for attention weights, training histories, predictions and backtests.
 
-matplotlib is imported inside each function, never when this module is imported, so the rest
-of sktemporal works without it (install it with ``pip install "sktemporal[plot]"``).
+matplotlib, installed with sktemporal, is imported inside each function, never when this
+module is imported, so importing sktemporal stays cheap and works where it was left out.
 
 Every function draws into the matplotlib objects it is given, or into a new figure, and
 returns what it drew on so that the plot can be restyled:
@@ -41,8 +41,8 @@ def import_pyplot():
         import matplotlib.pyplot as plt
     except ImportError as error:
         raise ImportError(
-            "sktemporal.plotting needs matplotlib, which is not installed. Install it with "
-            '`pip install "sktemporal[plot]"` or `pip install matplotlib`.'
+            "sktemporal.plotting needs matplotlib, which sktemporal installs but which is "
+            "missing here. Install it with `pip install matplotlib`."
         ) from error
     return plt
 

@@ -16,9 +16,15 @@ import os
 import sys
 from numbers import Integral
 
+from sklearn.utils._param_validation import Interval, validate_params
+
 __all__ = ["limit_backend_threads", "thread_limit_env"]
 
 
+@validate_params(
+    {"n_threads": [Interval(Integral, 1, None, closed="left")]},
+    prefer_skip_nested_validation=True,
+)
 def thread_limit_env(n_threads=1):
     """Environment variables that cap TensorFlow, OpenMP and BLAS at ``n_threads`` threads.
 
@@ -48,7 +54,6 @@ def thread_limit_env(n_threads=1):
 
         cluster = LocalCluster(n_workers=4, threads_per_worker=1, env=thread_limit_env(1))
     """
-    _check_n_threads(n_threads)
     value = str(int(n_threads))
     return {
         "TF_NUM_INTRAOP_THREADS": value,
@@ -59,6 +64,10 @@ def thread_limit_env(n_threads=1):
     }
 
 
+@validate_params(
+    {"n_threads": [Interval(Integral, 1, None, closed="left")]},
+    prefer_skip_nested_validation=True,
+)
 def limit_backend_threads(n_threads=1):
     """Cap the threads TensorFlow, OpenMP and BLAS use in the current process.
 
@@ -120,8 +129,3 @@ def _limit_tensorflow(tf, n_threads, from_environment):
                 "e.g. LocalCluster(env=thread_limit_env(1)) or "
                 "client.register_plugin(distributed.diagnostics.plugin.Environ(...))."
             ) from None
-
-
-def _check_n_threads(n_threads):
-    if isinstance(n_threads, bool) or not isinstance(n_threads, Integral) or n_threads < 1:
-        raise ValueError(f"n_threads must be an int >= 1; got {n_threads!r}.")

@@ -31,6 +31,19 @@ TINY_TRANSFORMER = dict(
 )
 
 
+def run_in_suite_of(backend):
+    """Skip unless this suite runs on ``backend``.
+
+    The README's test command runs the suite once per backend (TensorFlow, then JAX). A test
+    that starts its own subprocesses on fixed backends does the same work in both runs, so it
+    runs in one of them only; the other says where it ran.
+    """
+    import keras
+
+    if keras.backend.backend() != backend:
+        pytest.skip(f"runs in the KERAS_BACKEND={backend} suite")
+
+
 def tiny_classifiers():
     """One tiny, seeded instance of each classifier (imported lazily: Keras is slow to import)."""
     from sktemporal import AttentionLSTMClassifier, TransformerClassifier

@@ -242,10 +242,11 @@ def test_unsorted_datetime_index_raises():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"cost_bps": -1}, "cost_bps must be a non-negative number"),
-        ({"cost_bps": np.inf}, "cost_bps must be finite"),
-        ({"periods_per_year": 0}, "periods_per_year must be a positive number"),
-        ({"periods_per_year": "daily"}, "periods_per_year must be a positive number"),
+        ({"cost_bps": -1}, r"'cost_bps' parameter of backtest .* range \[0.0, inf\)"),
+        ({"cost_bps": np.inf}, r"'cost_bps' parameter .* Got inf"),
+        ({"periods_per_year": 0}, r"'periods_per_year' parameter .* range \(0.0, inf\)"),
+        ({"periods_per_year": "daily"}, r"'periods_per_year' parameter .* Got 'daily'"),
+        ({"periods_per_year": np.inf}, r"'periods_per_year' parameter .* Got inf"),
     ],
 )
 def test_bad_parameters_raise(kwargs, message):

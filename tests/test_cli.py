@@ -64,7 +64,7 @@ def test_train_writes_model_pipeline_and_report(trained, prices_csv):
     folder, status, out, err = trained
 
     assert status == 0, err
-    assert sorted(p.name for p in folder.iterdir()) == [
+    assert sorted(p.name for p in folder.iterdir() if p.name != ".m.keras.lock") == [
         "m.keras",
         "m.keras.oos.csv",
         "m.keras.pipeline.json",
@@ -172,7 +172,7 @@ def test_quiet_transformer_run(prices_csv, tmp_path):
     assert "mean ± std" in out
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["parameters"]["classifier"] == "TransformerClassifier"
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".t.keras.lock") == [
         "r.json",
         "t.keras",
         "t.keras.oos.csv",
@@ -183,10 +183,10 @@ def test_quiet_transformer_run(prices_csv, tmp_path):
 def test_a_failed_save_leaves_no_file(prices_csv, tmp_path, monkeypatch):
     from sktemporal.market.direction_model import DirectionModel
 
-    def fail(self, path):
+    def fail(self, files, path):
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(DirectionModel, "save", fail)
+    monkeypatch.setattr(DirectionModel, "write_files", fail)
     status, _, err = run(
         [
             "train",
@@ -335,7 +335,7 @@ def test_backtest_numbers_equal_a_recomputation_on_the_saved_predictions(
     # Rounded down, so the days at the median stay above the threshold the CLI is given.
     threshold = float(np.floor(median_confidence(folder) * 1e4) / 1e4)
     argv = ["backtest", "--model-path", str(folder / "m.keras"), "--data-path", str(prices_csv)]
-    argv += ["--threshold", str(threshold), "--cost-bps", "5"]
+    argv += ["--confidence", str(threshold), "--cost-bps", "5"]
     status, out, err = run([*argv, "--long-only"] if long_only else argv)
 
     assert status == 0, err
@@ -359,6 +359,10 @@ def test_backtest_numbers_equal_a_recomputation_on_the_saved_predictions(
     assert 0 < confident.sum() <= len(oos) and (positions != 0).any()
     correct = (oos["y_true"] == oos["predicted_class"])[confident]
     assert f"acted on {confident.sum()} of {len(oos)} days" in out
+    # The sweep: one row per threshold, its row at the median threshold's neighbours too.
+    sweep = out.split("the same backtest at other confidence thresholds")[1].splitlines()
+    assert sweep[-1].split()[:3] == ["buy", "&", "hold"]
+    assert len(sweep) >= 10
     assert f"coverage {confident.mean():.4f}, accuracy on them {correct.mean():.4f}" in out
 
     # The position decided at t earns t -> t+1: a position shifted by a day changes results.
@@ -378,7 +382,7 @@ def test_backtest_of_the_bundled_data_needs_no_data_path(trained, capsys):
 @pytest.mark.parametrize(
     "arguments, message",
     [
-        (["--threshold", "1.5"], "argument --threshold: must be a probability in [0, 1]"),
+        (["--confidence", "1.5"], "argument --confidence: must be a probability in [0, 1]"),
         (["--cost-bps", "-1"], "argument --cost-bps: must be a finite number >= 0"),
         (["--model-path", "no/such.keras"], "no model file at 'no/such.keras'"),
     ],
@@ -430,7 +434,7 @@ def test_report_writes_one_html_page(trained, prices_csv, tmp_path):
     assert out.startswith(f"wrote {output / 'index.html'} (")
     assert [p.name for p in tmp_path.iterdir()] == ["report"]
     assert [p.name for p in output.iterdir()] == ["index.html"]
-    assert output.joinpath("index.html").read_text().count('src="data:image/png;base64,') == 6
+    assert output.joinpath("index.html").read_text().count('src="data:image/png;base64,') == 7
 
 
 def test_report_bad_output_fails_in_one_line(trained, prices_csv, tmp_path, capsys):
@@ -493,12 +497,13 @@ def test_bad_csv_fails_in_one_line_and_writes_nothing(case, tmp_path, capsys):
         (["--data-path", "no/such/file.csv"], "OHLCV file not found"),
         (["--epochs", "-3"], "argument --epochs: must be an integer >= 1, got -3"),
         (["--epochs", "ten"], "argument --epochs: expected an integer, got 'ten'"),
-        (["--threshold", "-0.1"], "argument --threshold: must be a finite number >= 0"),
+        (["--flat-band", "-0.1"], "argument --flat-band: must be a finite number >= 0"),
+        (["--sequence-length", "1"], "argument --sequence-length: must be an integer >= 2"),
         (["--n-splits", "1"], "argument --n-splits: must be an integer >= 2"),
         (["--model", "gru"], "argument --model: invalid choice: 'gru'"),
         (["--d-model", "8"], "argument --d-model: applies to --model transformer only"),
         (["--model", "transformer", "--d-model", "6"], "4 heads do not divide --d-model 6"),
-        (["--model-path", "model.h5"], "argument --model-path: must end in '.keras'"),
+        (["--model-path", "model.h5"], "the model path must end in '.keras'"),
         (["--bogus"], "unrecognized arguments: --bogus"),
     ],
 )
@@ -604,3 +609,76 @@ def test_an_internal_error_exits_1_with_one_line_and_the_advice_to_report_it(mon
     assert len(err) == 1
     assert err[0].startswith("sktemporal: internal error: KeyError: ")
     assert "please report it" in err[0]
+
+
+def test_the_old_threshold_option_still_works_and_names_its_new_name(trained, prices_csv):
+    argv = ["backtest", "--model-path", str(trained[0] / "m.keras"), "--data-path"]
+    old = run([*argv, str(prices_csv), "--threshold", "0.5"])
+    new = run([*argv, str(prices_csv), "--confidence", "0.5"])
+
+    assert old[0] == new[0] == 0
+    assert old[1] == new[1]
+    assert (
+        old[2].strip()
+        == "sktemporal: note: --threshold is now --confidence; the old name will go."
+    )
+
+
+def test_day_first_dates_are_read_with_date_format(trained, prices_csv, tmp_path):
+    prices = pd.read_csv(prices_csv, index_col=0, parse_dates=True)
+    day_first = tmp_path / "day_first.csv"
+    prices.to_csv(day_first, date_format="%d/%m/%Y")
+    argv = ["backtest", "--model-path", str(trained[0] / "m.keras"), "--data-path", str(day_first)]
+
+    status, _, err = run(argv)
+    assert status == 2 and "--date-format on the command line" in err
+    status, out, err = run([*argv, "--date-format", "%d/%m/%Y"])
+    assert status == 0, err
+    assert out == run([*argv[:-2], "--data-path", str(prices_csv)])[1].replace(
+        str(prices_csv), str(day_first)
+    )
+
+
+def test_every_option_says_its_default(capsys):
+    import re
+
+    for command in ("train", "predict", "backtest", "report"):
+        assert main([command, "--help"]) == 0
+        # An option's entry starts on a line of its own, indented by two spaces.
+        entries = re.split(r"\n  (?=--)", capsys.readouterr().out.split("options:")[1])[1:]
+        for entry in entries:
+            name = entry.split()[0]
+            if name in ("--help", "--quiet", "--long-only", "--checkpoint-dir"):
+                continue  # flags, and an option that is off unless given
+            assert re.search(r"\(default: |required", " ".join(entry.split())), (command, entry)
+
+
+def test_every_command_prints_only_its_own_lines_on_stderr(prices_csv, tmp_path):
+    """No TensorFlow/absl/XLA start-up lines and no dependency warnings, in a real process.
+
+    The backends write their start-up messages from C++ to file descriptor 2, which only a
+    separate process shows; ``TF_CPP_MIN_LOG_LEVEL`` is unset, as on a user's machine.
+    """
+    import re
+
+    model = tmp_path / "m.keras"
+    saved = ["--model-path", model, "--data-path", prices_csv]
+    commands = [
+        ["train", "--data-path", prices_csv, "--model-path", model, *TINY_LSTM],
+        ["predict", *saved, "--output", tmp_path / "p.csv"],
+        ["backtest", *saved],
+        ["report", *saved, "--output", tmp_path / "report"],
+    ]
+    ours = re.compile(r"^(fold \d+/\d+: |final: |fitting the final model |wrote )")
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    for command in commands:
+        done = subprocess.run(
+            [sys.executable, "-m", "sktemporal", *map(str, command)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr
+        foreign = [line for line in done.stderr.splitlines() if not ours.match(line)]
+        assert foreign == [], f"{command[0]}: {foreign}"

@@ -49,7 +49,7 @@ def test_save_and_load_round_trip_without_pickle(evaluation_prices, evaluation_r
     sidecar = evaluation_run.model.save(path)
 
     assert sidecar == pipeline_path(path) == tmp_path / "model.keras.pipeline.json"
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".model.keras.lock") == [
         "model.keras",
         "model.keras.pipeline.json",
     ]

@@ -483,9 +483,9 @@ def test_positive_columns_stay_positive(prices):
         ({"cutoffs": []}, r"cutoffs is empty"),
         ({"kinds": ["noise", "gaussian"]}, r"unknown perturbation kind\(s\) \['gaussian'\]"),
         ({"kinds": []}, r"kinds is empty"),
-        ({"n_trials": 0}, r"n_trials must be an integer >= 1"),
-        ({"atol": -1.0}, r"atol must be a number >= 0"),
-        ({"atol": float("nan")}, r"atol must be a number >= 0"),
+        ({"n_trials": 0}, r"'n_trials' parameter of check_no_lookahead must be an int in"),
+        ({"atol": -1.0}, r"'atol' parameter of check_no_lookahead must be a float in"),
+        ({"atol": float("nan")}, r"'atol' parameter .* must be a float in the range \[0.0, inf\)"),
     ],
 )
 def test_bad_parameters_are_named(table, kwargs, message):

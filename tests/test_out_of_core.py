@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.linear_model import SGDClassifier
 from sklearn.preprocessing import StandardScaler
 
 from sktemporal import SlidingWindowTransformer
@@ -155,6 +156,6 @@ def test_unknown_column_and_missing_label_are_named(paths):
     with pytest.raises(ValueError, match=r"\['price'\] are not in .*part-00000\.parquet"):
         list(WindowStream(paths, 6, columns=["price"]))
     with pytest.raises(ValueError, match="no label column"):
-        partial_fit_windows(object(), WindowStream(paths, 6))
+        partial_fit_windows(SGDClassifier(), WindowStream(paths, 6))
     with pytest.raises(ValueError, match="sequence_length must be an int >= 1"):
         WindowStream(paths, 0)

@@ -8,8 +8,11 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from sktemporal.market.out_of_sample import (
     backtest_predictions,
+    count_trades,
+    default_thresholds,
     gated_positions,
     read_oos_predictions,
+    threshold_sweep,
 )
 from sktemporal.meta import ConfidenceThresholdClassifier
 
@@ -59,7 +62,7 @@ def test_gated_positions_follow_the_confidence_threshold_classifier():
 
 
 def test_gated_positions_reject_a_threshold_outside_zero_one():
-    with pytest.raises(ValueError, match=r"threshold must be a probability in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"'threshold' parameter .* \[0.0, 1.0\]"):
         gated_positions(synthetic_predictions([[0.2, 0.3, 0.5]]), 1.5)
 
 
@@ -99,6 +102,62 @@ def test_nothing_confident_means_flat_and_no_accuracy():
     assert np.isnan(result.accuracy)
     assert result.result.metrics["total_return"] == 0.0
     assert "coverage 0.0000, accuracy on them n/a" in result.format_table()
+    assert result.n_trades == 0
+    assert "0 trades: no prediction reached confidence 0.65" in result.format_table()
+
+
+def test_a_gate_that_only_lets_flat_through_says_so():
+    # Confident days exist, but every one of them is a confident "flat".
+    predictions = synthetic_predictions([[0.1, 0.8, 0.1], [0.3, 0.4, 0.3]] * 3)
+    close = pd.Series(np.linspace(100, 110, 7), index=pd.bdate_range("2020-01-01", periods=7))
+
+    result = backtest_predictions(predictions, close, threshold=0.65)
+
+    assert (result.n_acted, result.n_trades) == (3, 0)
+    assert result.no_trade_reason() == (
+        "0 trades: every prediction at confidence >= 0.65 (3 days) was flat; the strategy "
+        "held cash throughout."
+    )
+    assert result.no_trade_reason() in result.format_table()
+    assert result.to_dict()["n_trades"] == 0
+
+
+def test_trades_are_the_positions_opened():
+    assert count_trades([0, 1, 1, 0, -1, 1, 1, 0]) == 3  # long, short, long
+    assert count_trades([1, 1, 1]) == 1  # the day before the first is flat
+    assert count_trades([0, 0]) == 0
+
+
+def test_the_threshold_sweep_is_one_backtest_per_threshold():
+    rng = np.random.default_rng(0)
+    proba = rng.dirichlet([1.0, 1.0, 1.0], size=120)
+    predictions = synthetic_predictions(proba, y_true=rng.integers(-1, 2, size=120))
+    close = pd.Series(
+        100 * np.cumprod(1 + rng.normal(0, 0.01, size=121)),
+        index=pd.bdate_range("2020-01-01", periods=121),
+    )
+
+    sweep = threshold_sweep(predictions, close, thresholds=[0.4, 0.6, 0.8], cost_bps=5)
+
+    assert sweep.table.index.tolist() == [0.4, 0.6, 0.8]
+    for threshold, row in sweep.table.iterrows():
+        single = backtest_predictions(predictions, close, threshold=threshold, cost_bps=5)
+        assert row["coverage"] == single.coverage
+        assert row["n_trades"] == single.n_trades
+        for name in ("exposure", "hit_rate", "total_return", "sharpe", "max_drawdown"):
+            assert row[name] == pytest.approx(single.result.metrics[name], nan_ok=True)
+    assert sweep.buy_and_hold["total_return"] == pytest.approx(
+        single.result.benchmark_metrics["total_return"]
+    )
+    # A higher bar acts on fewer days.
+    assert sweep.table["coverage"].is_monotonic_decreasing
+    text = sweep.format_table()
+    assert text.splitlines()[-1].lstrip().startswith("buy & hold") and "0.8" in text
+    assert sweep.to_dict()["thresholds"][0]["confidence"] == 0.4
+    assert_allclose(default_thresholds(3), np.arange(0.35, 0.951, 0.05))
+    assert default_thresholds(2)[0] == 0.55  # above chance: 0.5 is always reached
+    with pytest.raises(ValueError, match="thresholds must be probabilities"):
+        threshold_sweep(predictions, close, thresholds=[0.5, 1.5])
 
 
 @pytest.mark.parametrize(

@@ -55,9 +55,9 @@ def test_too_few_rows_and_bad_settings_are_rejected_before_fitting(evaluation_pr
             sequence_length=SEQUENCE_LENGTH,
             n_splits=N_SPLITS,
         )
-    with pytest.raises(ValueError, match="n_splits must be an integer >= 2"):
+    with pytest.raises(ValueError, match=r"'n_splits' parameter .* range \[2, inf\)"):
         walk_forward_evaluate(evaluation_prices, LastRowClassifier(), n_splits=1)
-    with pytest.raises(ValueError, match="threshold must be a number >= 0"):
+    with pytest.raises(ValueError, match=r"'threshold' parameter .* range \[0.0, inf\)"):
         walk_forward_evaluate(evaluation_prices, LastRowClassifier(), threshold=-0.1)
 
 

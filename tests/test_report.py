@@ -8,10 +8,15 @@ import subprocess
 
 import pytest
 
+from sktemporal.market.out_of_sample import (
+    SWEEP_COLUMNS,
+    read_oos_predictions,
+    threshold_sweep,
+)
 from sktemporal.market.report import build_report
 from sktemporal.market.saved_run import backtest_model
 
-N_IMAGES, N_TABLES = 6, 4
+N_IMAGES, N_TABLES = 7, 5
 IMAGE = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 
 
@@ -51,6 +56,7 @@ def test_report_is_one_self_contained_page(page):
         "Confusion matrix",
         "Out-of-sample equity and drawdown",
         "Coverage and accuracy",
+        "The backtest at other confidence thresholds",
     ):
         assert title in text
 
@@ -65,7 +71,14 @@ def test_report_tables_hold_the_backtest_and_the_walk_forward_scores(saved, page
     for metric in ("total_return", "sharpe", "max_drawdown"):
         cells = f'<td class="num">{summary.loc[metric, "strategy"]:.4f}</td>'
         assert f"<td>{metric}</td>{cells}" in text
-    assert f"Acted on {result.n_acted} of {result.n_days} days" in text
+    assert f"acted on {result.n_acted} of {result.n_days} days" in text
+    assert result.period() in text
+    sweep = threshold_sweep(read_oos_predictions(f"{model}.oos.csv"), prices["close"])
+    for threshold, row in sweep.table.iterrows():
+        cells = "".join(
+            f'<td class="num">{sweep.format_cell(name, row[name])}</td>' for name in SWEEP_COLUMNS
+        )
+        assert f"<td>{threshold:g}</td>{cells}" in text
     report = json.loads(open(f"{model}.report.json", encoding="utf-8").read())
     accuracy = report["model_metrics"]["accuracy"]
     assert f"{accuracy:.4f} ± {report['model_metrics']['std']['accuracy']:.4f}" in text

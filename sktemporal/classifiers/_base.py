@@ -7,14 +7,17 @@ still defines the removed ``_more_tags`` hook, reads parameters from ``vars(self
 below is therefore a plain scikit-learn classifier that *borrows* from ``BaseWrapper`` only its
 Keras plumbing, by name: building through ``_keras_build_fn``, setting up callbacks, running
 ``Model.fit`` under a fixed seed and collecting ``history_``. Importing scikeras also makes Keras
-models picklable. Validation, label encoding, seeding, the time-ordered validation split,
-prediction and attention extraction are written here. Should scikeras break further, this module
-is the one to replace.
+models picklable. Should scikeras break further, this module is the one to replace.
+
+The estimator API lives here: parameters and their validation, input checks, label encoding,
+``fit``/``partial_fit``/``predict``. Beside it, private modules hold the rest: the training
+plan (``_plan``), the training loop with its optimizer, callbacks and seeding (``_training``),
+chunked forward passes and attention extraction (``_inference``), batches cut from windows
+(``_batches``), data parallelism (``_data_parallel``) and every use of private Keras API
+(``_keras_private``).
 """
 
-import math
 import os
-import re
 from numbers import Integral, Real
 
 import keras
@@ -28,19 +31,29 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from sktemporal.classifiers._batches import WindowBatches
 from sktemporal.classifiers._data_parallel import (
     distribution_scope,
     make_distribution,
     prediction_model,
     replica_count,
 )
-from sktemporal.classifiers._keras_private import build_training_state, seeded
+from sktemporal.classifiers._inference import (
+    attention_maps,
+    attention_model,
+    forward,
+    mean_attention,
+)
+from sktemporal.classifiers._keras_private import seeded
 from sktemporal.classifiers._plan import plan_training
-from sktemporal.classifiers._schedule import WarmupCosineDecay
+from sktemporal.classifiers._training import (
+    channel_statistics,
+    describe_optimizer,
+    fit_on_windows,
+    make_optimizer,
+    training_callbacks,
+)
 from sktemporal.layers import WindowAugmentation
 from sktemporal.networks import (
-    ATTENTION_LAYER_PREFIX,
     ConvolutionalStem,
     dtype_policy_scope,
     spread_over_input_steps,
@@ -52,47 +65,6 @@ __all__ = ["BaseDeepClassifier", "DEFAULT_AUGMENTATION"]
 #: scaling (0.1) and jittering (0.03, on standardised series), and shifts of up to a tenth of
 #: the window.
 DEFAULT_AUGMENTATION = {"shift": 0.1, "scale": 0.1, "noise": 0.03}
-
-# Rows sent to the network per forward pass when predicting. Large enough to amortise the call
-# overhead, small enough that a Transformer's attention maps for one chunk stay far below 1 GB.
-_PREDICTION_CHUNK_ROWS = 4096
-
-_ATTENTION_LAYER_NAME = re.compile(rf"^{ATTENTION_LAYER_PREFIX}(\d+)$")
-
-# Share of the planned gradient steps spent warming the learning rate up, and the fraction of it
-# that the cosine decay ends at (Loshchilov & Hutter, SGDR, 2017; Goyal et al., 2017).
-_WARMUP_SHARE = 0.05
-_FINAL_LEARNING_RATE_FACTOR = 0.01
-
-
-def _warmup_steps(total_steps):
-    return int(total_steps * _WARMUP_SHARE)
-
-
-def _as_distributions(weights):
-    """Attention weights in float64, each row divided by its sum.
-
-    Under a mixed-precision policy Keras' multi-head attention takes its softmax in 16 bits,
-    whose rows sum to 1 only within about 1e-4.
-    """
-    weights = np.asarray(weights, dtype=np.float64)
-    return weights / weights.sum(axis=-1, keepdims=True)
-
-
-def _channel_statistics(X, rows):
-    """Mean and variance of each channel over the windows ``X[rows]``, a chunk at a time.
-
-    Windows from a sliding view share rows, so they are gathered in chunks rather than whole.
-    """
-    total = np.zeros(X.shape[2])
-    squares = np.zeros(X.shape[2])
-    for start in range(0, len(rows), _PREDICTION_CHUNK_ROWS):
-        chunk = np.asarray(X[rows[start : start + _PREDICTION_CHUNK_ROWS]], dtype=np.float64)
-        total += chunk.sum(axis=(0, 1))
-        squares += np.square(chunk).sum(axis=(0, 1))
-    count = len(rows) * X.shape[1]
-    mean = total / count
-    return mean, np.maximum(squares / count - np.square(mean), 0.0)
 
 
 class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
@@ -349,7 +321,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         )
         self._build(X, plan.train_rows, plan)
         if self.verbose:
-            for note in (*plan.notes, self._optimizer_note(plan)):
+            for note in (*plan.notes, describe_optimizer(self, plan)):
                 print(f"{type(self).__name__}: {note}.")
         self._train(
             X,
@@ -358,51 +330,10 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
             plan.train_rows,
             plan.validation_rows,
             epochs=plan.epochs,
-            callbacks=self._planned_callbacks(plan),
+            callbacks=training_callbacks(self, plan),
         )
         self.attention_weights_ = self._mean_attention(X)
         return self
-
-    def _planned_callbacks(self, plan):
-        """Backup, early stopping with best-weight restore, and the plateau schedule."""
-        callbacks = []
-        if self.checkpoint_dir is not None:
-            callbacks.append(keras.callbacks.BackupAndRestore(os.fspath(self.checkpoint_dir)))
-        if self.patience is not None:
-            # Without a validation tail the training loss is monitored: a patience longer than
-            # the run never stops it, and the epoch of the lowest loss is restored at the end.
-            patience = self.patience if len(plan.validation_rows) else plan.epochs + 1
-            callbacks.append(
-                keras.callbacks.EarlyStopping(
-                    monitor=plan.monitor, patience=patience, restore_best_weights=True
-                )
-            )
-        if self.learning_rate_schedule == "plateau" and isinstance(self.optimizer, str):
-            callbacks.append(
-                keras.callbacks.ReduceLROnPlateau(
-                    monitor=plan.monitor,
-                    factor=0.5,
-                    patience=max(2, math.ceil(plan.epochs / 10)),
-                    min_lr=self.learning_rate * _FINAL_LEARNING_RATE_FACTOR,
-                )
-            )
-        return callbacks
-
-    def _optimizer_note(self, plan):
-        if not isinstance(self.optimizer, str):
-            return f"optimizer {type(self.optimizer).__name__} as given"
-        clip = ""
-        if self.gradient_clip is not None:
-            clip = f", each weight's gradient clipped to norm {self.gradient_clip:g}"
-        schedule = {
-            "constant": f"constant learning rate {self.learning_rate:g}",
-            "plateau": f"learning rate {self.learning_rate:g}, halved on plateaus of "
-            f"{plan.monitor}",
-            "cosine": f"learning rate warmed up to {self.learning_rate:g} over "
-            f"{_warmup_steps(plan.total_steps)} steps, then cosine decay over the "
-            f"{plan.total_steps} planned steps",
-        }[self.learning_rate_schedule]
-        return f"{self.optimizer}, weight decay {self.weight_decay:g}{clip}, {schedule}"
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch, building the network on the first call.
@@ -476,7 +407,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         self._random_state = seed  # read by scikeras around Model.fit
         # Read by _keras_build_fn and _get_compile_kwargs while scikeras builds the model.
         self._plan = plan
-        self._input_statistics = _channel_statistics(X, rows) if self.normalize_inputs else None
+        self._input_statistics = channel_statistics(X, rows) if self.normalize_inputs else None
         try:
             with (
                 seeded(seed),
@@ -537,51 +468,25 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     def _train(
         self, X, y, weights, rows, validation_rows=(), *, epochs, initial_epoch=0, callbacks=()
     ):
-        """Run ``Model.fit`` through scikeras on batches cut from ``X`` one at a time."""
-        seed = self._random_state
-        # Absent after unpickling: the model then trains on one device.
-        distribution = getattr(self, "_distribution", None)
-        multiple = replica_count(distribution)
-        batches = WindowBatches(
-            X,
-            y,
-            weights,
-            rows,
-            batch_size=self.batch_size,
-            shuffle=True,
-            seed=seed,
-            batch_multiple=multiple,
-            equal_sizes=True,
-        )
-        validation = None
-        if len(validation_rows):
-            validation = WindowBatches(
-                X,
-                y,
-                weights,
-                validation_rows,
-                batch_size=self.batch_size,
-                batch_multiple=multiple,
-            )
-        if distribution is None:
-            build_training_state(self.model_, batches[0])
+        """Run ``Model.fit`` through scikeras with ``callbacks`` added to the user's."""
         fit_callbacks = self._fit_callbacks
         self._fit_callbacks = [*fit_callbacks, *callbacks]
         try:
-            with seeded(seed), distribution_scope(distribution):
-                self._fit_keras_model(
-                    batches,
-                    None,
-                    sample_weight=None,
-                    warm_start=initial_epoch > 0,
-                    epochs=epochs,
-                    initial_epoch=initial_epoch,
-                    validation_data=validation,
-                    # WindowBatches reshuffles the rows each epoch with its own seeded
-                    # generator; Keras' shuffle of the batch order would draw from the global
-                    # ``random`` in a tf.data thread, at a time no seed controls.
-                    shuffle=False,
-                )
+            fit_on_windows(
+                self._fit_keras_model,
+                self.model_,
+                X,
+                y,
+                weights,
+                rows,
+                validation_rows,
+                batch_size=self.batch_size,
+                seed=self._random_state,
+                # Absent after unpickling: the model then trains on one device.
+                distribution=getattr(self, "_distribution", None),
+                epochs=epochs,
+                initial_epoch=initial_epoch,
+            )
         finally:
             self._fit_callbacks = fit_callbacks
         self.n_iter_ = len(self.history_["loss"])
@@ -628,36 +533,10 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
 
     def _get_compile_kwargs(self):
         return {
-            "optimizer": self._make_optimizer(getattr(self, "_plan", None)),
+            "optimizer": make_optimizer(self, getattr(self, "_plan", None)),
             "loss": "sparse_categorical_crossentropy",
             "metrics": ["accuracy"],
         }
-
-    def _make_optimizer(self, plan):
-        """A fresh optimizer: a copy of an instance, or one made from a name and the schedule."""
-        if not isinstance(self.optimizer, str):
-            return type(self.optimizer).from_config(self.optimizer.get_config())
-        try:
-            optimizer_class = type(keras.optimizers.get(self.optimizer))
-        except (ValueError, TypeError):
-            raise ValueError(
-                f"optimizer={self.optimizer!r} is not the name of a Keras optimizer "
-                "(e.g. 'adamw', 'adam', 'sgd', 'rmsprop')."
-            ) from None
-        learning_rate = self.learning_rate
-        if self.learning_rate_schedule == "cosine" and plan is not None:
-            warmup = _warmup_steps(plan.total_steps)
-            learning_rate = WarmupCosineDecay(
-                peak=self.learning_rate,
-                warmup_steps=warmup,
-                decay_steps=plan.total_steps - warmup,
-                floor=self.learning_rate * _FINAL_LEARNING_RATE_FACTOR,
-            )
-        kwargs = {"learning_rate": learning_rate, "clipnorm": self.gradient_clip}
-        # AdamW insists on a number; the other optimizers take None for "no decay".
-        if self.weight_decay or issubclass(optimizer_class, keras.optimizers.AdamW):
-            kwargs["weight_decay"] = self.weight_decay
-        return optimizer_class(**kwargs)
 
     # ------------------------------------------------------------------ input validation
 
@@ -717,7 +596,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X, _ = self._validate_inputs(X, reset=False)
-        probabilities = self._forward(self._get_prediction_model(), X)[0]
+        probabilities = forward(self._get_prediction_model(), X)[0]
         # The network's float32 softmax sums to 1 only to float32 precision; scikit-learn's
         # log_loss checks float64 rows to ~1e-8 and warns otherwise.
         return probabilities / probabilities.sum(axis=1, keepdims=True)
@@ -737,27 +616,6 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         """
         probabilities = self.predict_proba(X)
         return self.classes_[np.argmax(probabilities, axis=1)]
-
-    @staticmethod
-    def _forward_chunks(model, X):
-        """Run ``model`` over ``X`` a chunk at a time; yield each chunk's list of outputs.
-
-        ``Model.predict_on_batch`` skips the dataset machinery of ``Model.predict``, which
-        dominates the cost of small inputs (about 50 ms for a single window on TensorFlow).
-        """
-        for start in range(0, len(X), _PREDICTION_CHUNK_ROWS):
-            chunk = X[start : start + _PREDICTION_CHUNK_ROWS].astype(keras.backend.floatx())
-            outputs = model.predict_on_batch(chunk)
-            yield list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
-
-    @classmethod
-    def _forward(cls, model, X):
-        """Run ``model`` over ``X`` in chunks; one float64 array per model output."""
-        chunks = [
-            [np.asarray(output, dtype=np.float64) for output in outputs]
-            for outputs in cls._forward_chunks(model, X)
-        ]
-        return [np.concatenate(parts) for parts in zip(*chunks, strict=True)]
 
     # ------------------------------------------------------------------ attention
 
@@ -784,24 +642,10 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         return self._attention_maps(X)
 
     def _mean_attention(self, X):
-        """Last attention layer's weights averaged over windows, heads and queries, by chunks.
-
-        Summing chunk by chunk keeps one chunk of maps in memory: all of them at once would take
-        ``n_samples x heads x queries x timesteps`` float64 values (twice, while concatenated),
-        several times the windows' own table, and quadratic in time steps for the Transformer.
-        """
-        total, count = 0.0, 0
-        for outputs in self._forward_chunks(self._get_attention_model(), X):
-            last = _as_distributions(outputs[-1])
-            last = last.reshape(-1, last.shape[-1])
-            total = total + last.sum(axis=0)
-            count += len(last)
-        return self._to_input_steps(total / count)
+        return self._to_input_steps(mean_attention(self._get_attention_model(), X))
 
     def _attention_maps(self, X):
-        maps = [_as_distributions(m) for m in self._forward(self._get_attention_model(), X)]
-        maps = [m.reshape(len(X), 1, 1, -1) if m.ndim == 2 else m for m in maps]
-        return [self._to_input_steps(m) for m in maps]
+        return [self._to_input_steps(m) for m in attention_maps(self._get_attention_model(), X)]
 
     def _to_input_steps(self, weights):
         """Spread attention over the stem's pooled steps back over the window's input steps.
@@ -841,13 +685,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     def _get_attention_model(self):
         """Model from the input to each attention layer's weights (built once, not pickled)."""
         if getattr(self, "_attention_model", None) is None:
-            layers = {
-                int(match.group(1)): layer
-                for layer in self.model_.layers
-                if (match := _ATTENTION_LAYER_NAME.match(layer.name))
-            }
-            outputs = [layers[depth].output[1] for depth in sorted(layers)]
-            self._attention_model = keras.Model(self.model_.inputs, outputs)
+            self._attention_model = attention_model(self.model_)
         return self._attention_model
 
     # ------------------------------------------------------------------ persistence, tags

@@ -15,6 +15,7 @@ from numbers import Real
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import Interval, validate_params
 
 from sktemporal.windowing import check_time_index
 
@@ -108,6 +109,14 @@ class BacktestResult:
         )
 
 
+@validate_params(
+    {
+        "cost_bps": [Interval(Real, 0, None, closed="left")],
+        "long_only": ["boolean"],
+        "periods_per_year": [Interval(Real, 0, None, closed="neither")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def backtest(positions, close, cost_bps=0.0, long_only=False, periods_per_year=252):
     """Backtest daily positions against closing prices, without look-ahead.
 
@@ -198,21 +207,6 @@ def backtest(positions, close, cost_bps=0.0, long_only=False, periods_per_year=2
     exposure              0.750         1.000
     """
     index, positions, close = _check_inputs(positions, close)
-    if isinstance(cost_bps, bool) or not isinstance(cost_bps, Real) or not cost_bps >= 0:
-        raise ValueError(
-            f"cost_bps must be a non-negative number of basis points; got {cost_bps!r}."
-        )
-    if not np.isfinite(cost_bps):
-        raise ValueError(f"cost_bps must be finite; got {cost_bps!r}.")
-    if (
-        isinstance(periods_per_year, bool)
-        or not isinstance(periods_per_year, Real)
-        or not 0 < periods_per_year < np.inf
-    ):
-        raise ValueError(
-            f"periods_per_year must be a positive number (252 for trading days); "
-            f"got {periods_per_year!r}."
-        )
     if long_only:
         positions = np.where(positions < 0, 0.0, positions)
 

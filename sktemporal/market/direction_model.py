@@ -12,7 +12,6 @@ the files of one run are known to belong together.
 """
 
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,13 +20,14 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import HasMethods, validate_params
 
-from sktemporal._atomic import sha256, temporary_file, write_temporary
+from sktemporal._atomic import FileTransaction, locked, sha256
 from sktemporal.market.features import TechnicalIndicators
 from sktemporal.market.preparation import (
+    SETTINGS_CONSTRAINTS,
     causal_windows,
     check_enough_rows,
-    check_settings,
     feature_table,
     prepare_dataset,
 )
@@ -53,6 +53,16 @@ _REPORT_SUFFIX = ".report.json"
 # ---------------------------------------------------------------------------- fitting
 
 
+@validate_params(
+    {
+        "sequence_length": SETTINGS_CONSTRAINTS["sequence_length"],
+        "horizon": SETTINGS_CONSTRAINTS["horizon"],
+        "threshold": SETTINGS_CONSTRAINTS["threshold"],
+        "classifier": [HasMethods(["fit", "predict_proba"])],
+    },
+    # The classifier's own parameters are checked when it is fitted.
+    prefer_skip_nested_validation=False,
+)
 def fit_direction_model(ohlcv, classifier, *, sequence_length=30, horizon=1, threshold=0.005):
     """Fit a window classifier on all labelled rows of ``ohlcv``, ready to predict new prices.
 
@@ -79,7 +89,6 @@ def fit_direction_model(ohlcv, classifier, *, sequence_length=30, horizon=1, thr
     DirectionModel
         The fitted classifier with its preprocessing.
     """
-    check_settings(sequence_length, horizon, threshold, 2)
     check_enough_rows(
         ohlcv,
         TechnicalIndicators.warmup_rows + sequence_length - 1 + horizon + 2,
@@ -411,8 +420,10 @@ class DirectionModel:
         """Write the classifier to ``path`` (``.keras``) and its preprocessing next to it.
 
         The preprocessing goes to ``<path>.pipeline.json`` (:func:`pipeline_path`), with the
-        SHA-256 of the model file. Both are written under temporary names in the same folder
-        and renamed once complete, so a failure leaves no half-written file.
+        SHA-256 of the model file. Both are written as one
+        :class:`~sktemporal._atomic.FileTransaction`: under temporary names, then renamed
+        into place under a lock that :meth:`load` takes too, so a failure leaves no
+        half-written file and two processes saving to one path never leave a mix.
 
         Parameters
         ----------
@@ -424,20 +435,37 @@ class DirectionModel:
         pathlib.Path
             The path of the preprocessing file.
         """
+        with FileTransaction(path) as files:
+            self.write_files(files, path)
+        return pipeline_path(path)
+
+    def write_files(self, files, path):
+        """Add the model file and its preprocessing file to a transaction.
+
+        For callers that write more files with the model in one
+        :class:`~sktemporal._atomic.FileTransaction` (``sktemporal train``).
+
+        Parameters
+        ----------
+        files : FileTransaction
+            The open transaction.
+        path : str or os.PathLike
+            Model file name, ending in ``.keras``.
+
+        Returns
+        -------
+        str
+            The SHA-256 of the model file written.
+        """
         path = Path(path)
         if path.suffix != ".keras":
             raise ValueError(f"a model file name must end in '.keras'; got '{path}'.")
-        sidecar = pipeline_path(path)
-        with temporary_file(path, suffix=".keras") as temporary:
+        with files.new_file(path, suffix=".keras") as temporary:
             self.classifier.save(temporary)
-            description = self.describe() | {"model_sha256": sha256(temporary)}
-            temporary_sidecar = write_temporary(sidecar, json.dumps(description, indent=1))
-            try:
-                os.replace(temporary, path)
-                os.replace(temporary_sidecar, sidecar)
-            finally:
-                Path(temporary_sidecar).unlink(missing_ok=True)
-        return sidecar
+            model_sha256 = sha256(temporary)
+        description = self.describe() | {"model_sha256": model_sha256}
+        files.write_text(pipeline_path(path), json.dumps(description, indent=1))
+        return model_sha256
 
     @classmethod
     def load(cls, path):
@@ -460,6 +488,11 @@ class DirectionModel:
             If either is not a valid sktemporal file or they do not belong together.
         """
         path = Path(path)
+        with locked(path):
+            return cls._load(path)
+
+    @classmethod
+    def _load(cls, path):
         sidecar = pipeline_path(path)
         description = read_pipeline(path)
         try:

@@ -11,7 +11,9 @@ all rows:
   probability reaches the threshold, flat (0) elsewhere;
 - :func:`backtest_predictions` backtests those positions with
   :func:`~sktemporal.market.backtest.backtest` against buy-and-hold over the out-of-sample
-  period.
+  period;
+- :func:`threshold_sweep` does so for a range of confidence thresholds, so that the choice
+  of one can be read, and is seen to be a choice.
 """
 
 from dataclasses import dataclass
@@ -20,21 +22,27 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import Interval, validate_params
 
 from sktemporal.market.backtest import backtest
 from sktemporal.market.serialization import format_number, iso_date, nan_to_none
 from sktemporal.meta import confidence_gate, coverage_accuracy_curve
 
 __all__ = [
+    "THRESHOLD_CONSTRAINT",
     "OutOfSampleBacktest",
+    "ThresholdSweep",
     "backtest_predictions",
-    "check_threshold",
     "closes_for_dates",
     "coverage_curve",
     "gated_positions",
     "prediction_classes",
     "prediction_proba",
     "read_oos_predictions",
+    "SWEEP_COLUMNS",
+    "count_trades",
+    "default_thresholds",
+    "threshold_sweep",
 ]
 
 _PREDICTION_COLUMNS = ("fold", "y_true", "predicted_class")
@@ -124,12 +132,14 @@ def prediction_proba(predictions):
     )
 
 
-def check_threshold(threshold):
-    """Raise a ValueError naming ``threshold`` unless it is a probability in [0, 1]."""
-    if isinstance(threshold, bool) or not isinstance(threshold, Real) or not 0 <= threshold <= 1:
-        raise ValueError(f"threshold must be a probability in [0, 1], got {threshold!r}.")
+#: ``validate_params`` constraint of a confidence threshold: a probability.
+THRESHOLD_CONSTRAINT = [Interval(Real, 0, 1, closed="both")]
 
 
+@validate_params(
+    {"predictions": [pd.DataFrame], "threshold": THRESHOLD_CONSTRAINT},
+    prefer_skip_nested_validation=True,
+)
 def gated_positions(predictions, threshold=0.65):
     """Daily positions from out-of-sample probabilities: act only where confident enough.
 
@@ -160,7 +170,6 @@ def gated_positions(predictions, threshold=0.65):
     >>> gated_positions(predictions, threshold=0.65).tolist()
     [-1, 1, 0]
     """
-    check_threshold(threshold)
     positions, _ = confidence_gate(
         prediction_proba(predictions), prediction_classes(predictions), threshold, 0
     )
@@ -256,11 +265,57 @@ class OutOfSampleBacktest:
                 "cost_bps": self.cost_bps,
                 "long_only": self.long_only,
                 "n_acted": self.n_acted,
+                "n_trades": self.n_trades,
                 "coverage": self.coverage,
                 "accuracy_acted": self.accuracy,
                 "strategy": dict(self.result.metrics),
                 "buy_and_hold": dict(self.result.benchmark_metrics),
             }
+        )
+
+    @property
+    def n_trades(self):
+        """Positions opened: days long or short, in another position than the day before."""
+        return count_trades(self.result.positions)
+
+    def no_trade_reason(self):
+        """Why the strategy opened no position, in one sentence; None when it traded."""
+        if self.n_trades:
+            return None
+        if self.n_acted == 0:
+            return (
+                f"0 trades: no prediction reached confidence {self.threshold:g}; the strategy "
+                "held cash throughout."
+            )
+        rule = " (long-only)" if self.long_only else ""
+        return (
+            f"0 trades: every prediction at confidence >= {self.threshold:g} "
+            f"({self.n_acted} days) was flat{rule}; the strategy held cash throughout."
+        )
+
+    def period(self):
+        """The out-of-sample period, in one sentence shared by the CLI and the report."""
+        return (
+            f"out-of-sample period: positions decided at the close of {self.n_days} days from "
+            f"{iso_date(self.positions.index[0])} to {iso_date(self.positions.index[-1])}, "
+            f"each held to the next close; the last one closed on "
+            f"{iso_date(self.result.equity.index[-1])}"
+        )
+
+    def rule(self):
+        """The trading rule, in one sentence."""
+        long_only = "long-only, " if self.long_only else ""
+        return (
+            f"rule: {long_only}the predicted class where its probability >= "
+            f"{self.threshold:g}, else flat; cost {self.cost_bps:g} bps per unit traded"
+        )
+
+    def activity(self):
+        """Days acted on, their accuracy, the positions held and the trades, in one sentence."""
+        return (
+            f"acted on {self.n_acted} of {self.n_days} days: coverage "
+            f"{format_number(self.coverage)}, accuracy on them {format_number(self.accuracy)}; "
+            f"positions held: {self.days_held()}; {self.n_trades} trades"
         )
 
     def days_held(self):
@@ -276,17 +331,11 @@ class OutOfSampleBacktest:
         -------
         str
         """
-        rule = "long-only, " if self.long_only else ""
         lines = [
-            f"out-of-sample period: {iso_date(self.positions.index[0])} to "
-            f"{iso_date(self.positions.index[-1])}, {self.n_days} days; positions decided at each "
-            "close, held to the next",
-            f"rule: {rule}the predicted class where its probability >= {self.threshold:g}, "
-            f"else flat; cost {self.cost_bps:g} bps per unit traded",
-            f"acted on {self.n_acted} of {self.n_days} days: coverage "
-            f"{format_number(self.coverage)}, "
-            f"accuracy on them {format_number(self.accuracy)}",
-            f"positions held: {self.days_held()}",
+            self.period(),
+            self.rule(),
+            self.activity(),
+            *([reason] if (reason := self.no_trade_reason()) else []),
             "",
             f"{'metric':<20}{'strategy':>14}{'buy_and_hold':>14}",
             "-" * 48,
@@ -299,6 +348,16 @@ class OutOfSampleBacktest:
         return "\n".join(lines)
 
 
+@validate_params(
+    {
+        "predictions": [pd.DataFrame],
+        "close": [pd.Series],
+        "threshold": THRESHOLD_CONSTRAINT,
+        "cost_bps": [Interval(Real, 0, None, closed="left")],
+        "long_only": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def backtest_predictions(predictions, close, *, threshold=0.65, cost_bps=0.0, long_only=False):
     """Backtest the confidence-gated positions of out-of-sample predictions.
 
@@ -332,7 +391,6 @@ def backtest_predictions(predictions, close, *, threshold=0.65, cost_bps=0.0, lo
         If ``close`` lacks an out-of-sample date or the close after the last one, or has
         dates between them that have no prediction; or a setting is invalid.
     """
-    check_threshold(threshold)
     close = closes_for_dates(predictions.index, close)
     positions = gated_positions(predictions, threshold)
     held = pd.Series(0, index=close.index, name="position")
@@ -379,3 +437,154 @@ def closes_for_dates(dates, close):
             "model was trained on."
         )
     return period
+
+
+def count_trades(positions):
+    """Positions opened: entries that are long or short and differ from the previous entry.
+
+    Parameters
+    ----------
+    positions : array-like of int
+        Daily positions (1 long, -1 short, 0 flat); the day before the first is flat.
+
+    Returns
+    -------
+    int
+    """
+    held = np.asarray(positions, dtype=float)
+    before = np.concatenate([[0.0], held[:-1]])
+    return int(np.sum((held != 0) & (held != before)))
+
+
+#: Columns of :attr:`ThresholdSweep.table`.
+SWEEP_COLUMNS = (
+    "coverage",
+    "n_trades",
+    "exposure",
+    "hit_rate",
+    "total_return",
+    "sharpe",
+    "max_drawdown",
+)
+
+
+@dataclass
+class ThresholdSweep:
+    """The out-of-sample backtest at each of a range of confidence thresholds.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per threshold (index ``confidence``), columns :data:`SWEEP_COLUMNS`:
+        coverage (share of days whose top class reached it), trades (positions opened),
+        exposure (share of days in the market), hit rate (share of days in the market
+        that gained), total return, Sharpe ratio and maximum drawdown of the strategy.
+    buy_and_hold : dict of str to float
+        The same metrics of buy-and-hold over the same days.
+    cost_bps : float
+    long_only : bool
+    """
+
+    table: pd.DataFrame
+    buy_and_hold: dict
+    cost_bps: float
+    long_only: bool
+
+    def to_dict(self):
+        """JSON-ready form (NaN → None)."""
+        return nan_to_none(
+            {
+                "cost_bps": self.cost_bps,
+                "long_only": self.long_only,
+                "thresholds": [
+                    {"confidence": float(threshold), **row}
+                    for threshold, row in self.table.to_dict(orient="index").items()
+                ],
+                "buy_and_hold": self.buy_and_hold,
+            }
+        )
+
+    @staticmethod
+    def format_cell(name, value):
+        """One cell of the sweep as text: trades as a count, the rest to 4 decimals."""
+        return str(int(value)) if name == "n_trades" else format_number(value)
+
+    def format_table(self):
+        """The sweep as text, buy-and-hold last, as ``sktemporal backtest`` prints it."""
+        names = [name.removeprefix("n_") for name in SWEEP_COLUMNS]
+        header = f"{'confidence':>10}" + "".join(f"{name:>14}" for name in names)
+        lines = [header, "-" * len(header)]
+        rows = [(f"{threshold:g}", row) for threshold, row in self.table.iterrows()]
+        for label, row in [*rows, ("buy & hold", self.buy_and_hold)]:
+            cells = "".join(f"{self.format_cell(name, row[name]):>14}" for name in SWEEP_COLUMNS)
+            lines.append(f"{label:>10}{cells}")
+        return "\n".join(lines)
+
+
+def default_thresholds(n_classes):
+    """Confidence thresholds from just above chance (``1 / n_classes``) to 0.95, by 0.05."""
+    start = np.ceil(20.0 / n_classes + 1e-9) / 20.0
+    return np.round(np.arange(start, 0.951, 0.05), 2)
+
+
+@validate_params(
+    {
+        "predictions": [pd.DataFrame],
+        "close": [pd.Series],
+        "thresholds": ["array-like", None],
+        "cost_bps": [Interval(Real, 0, None, closed="left")],
+        "long_only": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def threshold_sweep(predictions, close, *, thresholds=None, cost_bps=0.0, long_only=False):
+    """Backtest the out-of-sample predictions at each of a range of confidence thresholds.
+
+    One :func:`backtest_predictions` per threshold, on the same predictions and closes: how
+    coverage, trades, hit rate, return, Sharpe ratio and drawdown move with the threshold.
+    The sweep is read on the out-of-sample predictions that any chosen threshold is then
+    judged on, so picking the best row of it overfits: it shows how much the result depends
+    on the choice, not which choice is right.
+
+    Parameters
+    ----------
+    predictions : pandas.DataFrame
+        Out-of-sample predictions, as :func:`read_oos_predictions` returns them.
+    close : pandas.Series
+        Closing prices indexed by date, as for :func:`backtest_predictions`.
+    thresholds : array-like of float in [0, 1], default=None
+        ``None``: from just above chance to 0.95 by 0.05 (:func:`default_thresholds`).
+    cost_bps : float, default=0.0
+        Cost of trading one unit of position, in basis points.
+    long_only : bool, default=False
+        Stay flat instead of going short.
+
+    Returns
+    -------
+    ThresholdSweep
+    """
+    if thresholds is None:
+        thresholds = default_thresholds(len(prediction_classes(predictions)))
+    thresholds = np.asarray(thresholds, dtype=float).ravel()
+    if thresholds.size == 0 or not np.all((thresholds >= 0) & (thresholds <= 1)):
+        raise ValueError(f"thresholds must be probabilities in [0, 1], got {thresholds}.")
+    rows = {}
+    for threshold in thresholds:
+        result = backtest_predictions(
+            predictions, close, threshold=float(threshold), cost_bps=cost_bps, long_only=long_only
+        )
+        metrics = result.result.metrics
+        rows[float(threshold)] = {
+            "coverage": result.coverage,
+            "n_trades": result.n_trades,
+            **{name: metrics[name] for name in SWEEP_COLUMNS[2:]},
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=list(SWEEP_COLUMNS))
+    table.index.name = "confidence"
+    benchmark = result.result.benchmark_metrics
+    buy_and_hold = {
+        "coverage": 1.0,
+        "n_trades": 1,
+        **{name: benchmark[name] for name in SWEEP_COLUMNS[2:]},
+    }
+    return ThresholdSweep(table, buy_and_hold, float(cost_bps), bool(long_only))

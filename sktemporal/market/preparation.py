@@ -3,19 +3,28 @@
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, validate_params
 
 from sktemporal.market.features import TechnicalIndicators
 from sktemporal.market.labels import make_direction_labels
 from sktemporal.windowing import SlidingWindowTransformer
 
 __all__ = [
+    "SETTINGS_CONSTRAINTS",
     "causal_windows",
     "check_enough_rows",
-    "check_settings",
     "feature_table",
     "minimum_rows",
     "prepare_dataset",
 ]
+
+#: Constraints of the settings of a direction model, for ``validate_params``.
+SETTINGS_CONSTRAINTS = {
+    "sequence_length": [Interval(Integral, 1, None, closed="left")],
+    "horizon": [Interval(Integral, 1, None, closed="left")],
+    "threshold": [Interval(Real, 0, None, closed="left")],
+    "n_splits": [Interval(Integral, 2, None, closed="left")],
+}
 
 
 def feature_table(ohlcv):
@@ -57,6 +66,13 @@ def feature_table(ohlcv):
     return features
 
 
+@validate_params(
+    {
+        "horizon": SETTINGS_CONSTRAINTS["horizon"],
+        "threshold": SETTINGS_CONSTRAINTS["threshold"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def prepare_dataset(ohlcv, horizon=1, threshold=0.005):
     """Causal features and the direction labels of the rows that have both.
 
@@ -140,18 +156,6 @@ def causal_windows(table, sequence_length):
     """Windows ending at every row of ``table`` that has ``sequence_length - 1`` rows before it."""
     windows = SlidingWindowTransformer(sequence_length).fit_transform(table)
     return windows[sequence_length - 1 :]
-
-
-def check_settings(sequence_length, horizon, threshold, n_splits):
-    for name, value, low in (
-        ("sequence_length", sequence_length, 1),
-        ("horizon", horizon, 1),
-        ("n_splits", n_splits, 2),
-    ):
-        if not isinstance(value, Integral) or isinstance(value, bool) or value < low:
-            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
-    if not isinstance(threshold, Real) or isinstance(threshold, bool) or not threshold >= 0:
-        raise ValueError(f"threshold must be a number >= 0, got {threshold!r}.")
 
 
 def check_enough_rows(ohlcv, needed, what):

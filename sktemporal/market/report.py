@@ -11,27 +11,38 @@ called.
 import base64
 import html
 import io
-import json
 from datetime import UTC, datetime
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, validate_params
 
 from sktemporal.market.backtest import METRIC_NAMES
-from sktemporal.market.direction_model import report_path
 from sktemporal.market.out_of_sample import (
+    SWEEP_COLUMNS,
+    THRESHOLD_CONSTRAINT,
     backtest_predictions,
-    check_threshold,
     coverage_curve,
     prediction_classes,
+    threshold_sweep,
 )
-from sktemporal.market.saved_run import load_evaluation
+from sktemporal.market.saved_run import TrainingRunFiles
 from sktemporal.market.scores import BASELINES, METRICS
 from sktemporal.market.serialization import format_number, iso_date
 
 __all__ = ["build_report"]
 
 
+@validate_params(
+    {
+        "threshold": THRESHOLD_CONSTRAINT,
+        "cost_bps": [Interval(Real, 0, None, closed="left")],
+        "long_only": ["boolean"],
+        "n_windows": [Interval(Integral, 1, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def build_report(
     model_path,
     output_dir,
@@ -100,11 +111,9 @@ def build_report(
     from sktemporal.plotting import import_pyplot
 
     import_pyplot()  # fails early, with installation advice, when matplotlib is missing
-    if isinstance(n_windows, bool) or not isinstance(n_windows, int) or n_windows < 1:
-        raise ValueError(f"n_windows must be an integer >= 1, got {n_windows!r}.")
-    check_threshold(threshold)
-    evaluation = load_evaluation(model_path, data)
-    train_report = _read_train_report(train_report or report_path(model_path))
+    files = TrainingRunFiles(model_path)
+    evaluation = files.read_evaluation(data)
+    train_report = files.read_report(train_report)
     backtested = backtest_predictions(
         evaluation.predictions,
         evaluation.prices["close"],
@@ -113,14 +122,15 @@ def build_report(
         long_only=long_only,
     )
 
-    from sktemporal.market.direction_model import DirectionModel  # imports Keras
-
-    model = DirectionModel.load(model_path)
+    model = files.load_model()  # imports Keras
     window_dates, windows = model.make_windows(evaluation.prices)
     window_dates, windows = window_dates[-n_windows:], windows[-n_windows:]
     attention = model.classifier.get_attention_weights(windows)
 
-    page = _page(evaluation, train_report, backtested, model, window_dates, attention)
+    sweep = threshold_sweep(
+        evaluation.predictions, evaluation.prices["close"], cost_bps=cost_bps, long_only=long_only
+    )
+    page = _page(evaluation, train_report, backtested, sweep, model, window_dates, attention)
     output_dir = Path(output_dir)
     from sktemporal._atomic import write_directory_atomic
 
@@ -128,24 +138,7 @@ def build_report(
     return output_dir / "index.html"
 
 
-def _read_train_report(path):
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"no training report '{path}'; give the file `sktemporal train --report` wrote "
-            "(--train-report, or train_report= in Python)."
-        )
-    try:
-        report = json.loads(path.read_text(encoding="utf-8"))
-        missing = [k for k in ("model_metrics", "baseline_metrics", "folds") if k not in report]
-        if missing:
-            raise ValueError(f"no {', '.join(missing)}")
-    except (ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"'{path}' is not a report of `sktemporal train` ({error}).") from None
-    return report
-
-
-def _page(evaluation, train_report, backtested, model, window_dates, attention):
+def _page(evaluation, train_report, backtested, sweep, model, window_dates, attention):
     """The HTML text of the report."""
     predictions = evaluation.predictions
     pipeline = evaluation.pipeline
@@ -189,6 +182,14 @@ def _page(evaluation, train_report, backtested, model, window_dates, attention):
             f"{backtested.cost_bps:g} bps per unit traded. Buy-and-hold over the same days.",
         ),
         (
+            "The backtest at other confidence thresholds",
+            _sweep_figure(sweep, backtested.threshold),
+            "Total return of the strategy (buy-and-hold dashed), and the share of days in the "
+            "market, for each confidence threshold, on the same out-of-sample days; the "
+            "dotted line is the threshold of the backtest above. Picking the best threshold "
+            "from this figure overfits it.",
+        ),
+        (
             "Coverage and accuracy against the confidence threshold",
             _coverage_figure(predictions, classes, backtested.threshold),
             "Share of out-of-sample days whose top-class probability reaches the threshold, "
@@ -210,11 +211,25 @@ def _page(evaluation, train_report, backtested, model, window_dates, attention):
         _section("Walk-forward folds", _folds_table(train_report)),
         _section(
             "Out-of-sample backtest",
-            f"<p>Acted on {backtested.n_acted} of {backtested.n_days} days (coverage "
-            f"{format_number(backtested.coverage)}), accuracy on them "
-            f"{format_number(backtested.accuracy)}. Positions held: {backtested.days_held()}. "
-            f"Period {iso_date(backtested.positions.index[0])} to "
-            f"{iso_date(backtested.result.equity.index[-1])}.</p>" + _backtest_table(backtested),
+            "".join(
+                f"<p>{_escape(line)}</p>"
+                for line in (
+                    backtested.period(),
+                    backtested.rule(),
+                    backtested.activity(),
+                    backtested.no_trade_reason(),
+                )
+                if line
+            )
+            + _backtest_table(backtested),
+        ),
+        _section(
+            "The backtest at other confidence thresholds",
+            _sweep_table(sweep)
+            + "<p class='note'>The same out-of-sample days at each threshold: coverage (days "
+            "whose top class reached it), trades (positions opened), exposure (days in the "
+            "market), hit rate (days in the market that gained). Read on the days it is "
+            "judged on, so the best row is an optimistic choice, not a result.</p>",
         ),
         *(_figure(title, png, caption) for title, png, caption in figures),
     ]
@@ -393,6 +408,38 @@ def _backtest_table(backtested):
         for metric in METRIC_NAMES
     ]
     return _table(("metric", "strategy", "buy and hold"), rows)
+
+
+def _sweep_table(sweep):
+    header = ("confidence", *(name.removeprefix("n_").replace("_", " ") for name in SWEEP_COLUMNS))
+    rows = [(f"{threshold:g}", row) for threshold, row in sweep.table.iterrows()]
+    return _table(
+        header,
+        [
+            (label, *(sweep.format_cell(name, row[name]) for name in SWEEP_COLUMNS))
+            for label, row in [*rows, ("buy and hold", sweep.buy_and_hold)]
+        ],
+    )
+
+
+def _sweep_figure(sweep, threshold):
+    figure = _new_figure(figsize=(8, 4.6))
+    returns, exposure = figure.subplots(2, 1, sharex=True, height_ratios=(2, 1))
+    table = sweep.table
+    returns.plot(table.index, table["total_return"], marker="o", label="strategy")
+    returns.axhline(
+        sweep.buy_and_hold["total_return"], color="grey", linestyle="--", label="buy and hold"
+    )
+    returns.set_ylabel("total return")
+    returns.legend(loc="best", fontsize="small")
+    exposure.plot(table.index, table["exposure"], marker="o", color="tab:green")
+    exposure.set_ylabel("days in market")
+    exposure.set_ylim(0, 1)
+    exposure.set_xlabel("confidence threshold")
+    for ax in (returns, exposure):
+        ax.axvline(threshold, color="grey", linestyle=":", linewidth=1)
+        ax.grid(alpha=0.3)
+    return _png(figure)
 
 
 def _new_figure(**kwargs):

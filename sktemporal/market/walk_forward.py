@@ -24,13 +24,14 @@ from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import TimeSeriesSplit
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import HasMethods, validate_params
 
 from sktemporal.market.direction_model import fit_on_features
 from sktemporal.market.features import TechnicalIndicators
 from sktemporal.market.preparation import (
+    SETTINGS_CONSTRAINTS,
     causal_windows,
     check_enough_rows,
-    check_settings,
     minimum_rows,
     prepare_dataset,
 )
@@ -43,9 +44,20 @@ from sktemporal.market.scores import (
 )
 from sktemporal.market.serialization import iso_date, json_key, json_params
 
-__all__ = ["fresh_clone", "walk_forward_evaluate"]
+__all__ = ["fresh_clone", "walk_forward_evaluate", "with_callback"]
 
 
+@validate_params(
+    {
+        **SETTINGS_CONSTRAINTS,
+        "classifier": [HasMethods(["fit", "predict_proba"])],
+        "refit": ["boolean"],
+        "verbose": ["verbose"],
+        "progress": [HasMethods(["callback", "note"]), None],
+    },
+    # The classifier's own parameters are checked when it is fitted.
+    prefer_skip_nested_validation=False,
+)
 def walk_forward_evaluate(
     ohlcv,
     classifier,
@@ -56,6 +68,7 @@ def walk_forward_evaluate(
     n_splits=5,
     refit=True,
     verbose=0,
+    progress=None,
 ):
     """Score a window classifier fold by fold through time, next to three baselines.
 
@@ -101,6 +114,10 @@ def walk_forward_evaluate(
         ``model``.
     verbose : int, default=0
         0 silent; 1 or more prints one line per fold on stderr.
+    progress : TrainingProgress, default=None
+        A :class:`~sktemporal.market.progress.TrainingProgress` that follows each fold's
+        epochs (through the classifier's ``callbacks``, when it has that parameter) and
+        prints the fold lines instead of ``verbose``.
 
     Returns
     -------
@@ -131,7 +148,6 @@ def walk_forward_evaluate(
     >>> sorted(result.to_dict()["baseline_metrics"])
     ['logistic_regression', 'majority', 'persistence']
     """
-    check_settings(sequence_length, horizon, threshold, n_splits)
     check_enough_rows(
         ohlcv,
         minimum_rows(sequence_length, horizon, n_splits),
@@ -161,6 +177,8 @@ def walk_forward_evaluate(
         y_train, y_test = y_samples[train], y_samples[test]
 
         estimator = fresh_clone(classifier, f"fold_{number}")
+        if progress is not None:
+            with_callback(estimator, progress.callback(f"fold {number}/{n_splits}"))
         fit_started = time.perf_counter()
         estimator.fit(windows[train], y_train)
         fit_seconds = time.perf_counter() - fit_started
@@ -200,7 +218,9 @@ def walk_forward_evaluate(
             fit_seconds=fit_seconds,
         )
         folds.append(fold)
-        if verbose:
+        if progress is not None:
+            progress.note(_progress_line(fold, n_splits, time.perf_counter() - started))
+        elif verbose:
             print(_progress_line(fold, n_splits, time.perf_counter() - started), file=sys.stderr)
 
     result = WalkForwardResult(
@@ -262,6 +282,18 @@ def fresh_clone(classifier, fit_name):
     checkpoint_dir = getattr(estimator, "checkpoint_dir", None)
     if checkpoint_dir is not None:
         estimator.set_params(checkpoint_dir=os.path.join(checkpoint_dir, fit_name))
+    return estimator
+
+
+def with_callback(estimator, callback):
+    """Add a Keras callback to ``estimator``'s own ``callbacks``; other estimators are left be.
+
+    Returns
+    -------
+    estimator
+    """
+    if "callbacks" in estimator.get_params():
+        estimator.set_params(callbacks=[*(estimator.get_params()["callbacks"] or []), callback])
     return estimator
 
 

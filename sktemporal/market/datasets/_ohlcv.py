@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import Interval, validate_params
 
 __all__ = ["load_ohlcv_csv", "validate_ohlcv"]
 
@@ -104,7 +105,12 @@ def _parse_dates(values, column, source, date_format):
         value = values.iloc[row]
         if pd.isna(value):
             raise ValueError(f"{source}: missing date in column {column!r} at data row {row + 1}.")
-        hint = "" if date_format else "; pass date_format= if the format was guessed wrongly"
+        hint = (
+            ""
+            if date_format
+            else "; if the format was guessed wrongly (day first?), give it: date_format= "
+            "in Python, --date-format on the command line, e.g. '%d/%m/%Y'"
+        )
         raise ValueError(
             f"{source}: cannot parse date {value!r} in column {column!r} at data row "
             f"{row + 1}{hint}."
@@ -231,6 +237,14 @@ def validate_ohlcv(raw, *, source, min_rows, date_format=None):
     return frame
 
 
+@validate_params(
+    {
+        "path": [str, PathLike],
+        "min_rows": [Interval(Integral, 1, None, closed="left")],
+        "date_format": [str, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def load_ohlcv_csv(path, *, min_rows=1, date_format=None):
     """Load daily open, high, low, close and volume prices from a CSV file.
 
@@ -300,8 +314,6 @@ def load_ohlcv_csv(path, *, min_rows=1, date_format=None):
     2024-01-02  10.0  10.5  9.8   10.2  1200.0
     2024-01-03  10.2  10.4  9.9   10.0   900.0
     """
-    if not isinstance(path, str | PathLike):
-        raise TypeError(f"path must be a str or path-like object, got {type(path).__name__}.")
     file = Path(path)
     if not file.exists():
         raise FileNotFoundError(f"OHLCV file not found: '{file}' (absolute: '{file.absolute()}').")

@@ -1,0 +1,204 @@
+"""The training loop of the deep classifiers: inputs, optimizer, schedule, callbacks, seeding.
+
+Private to :mod:`sktemporal.classifiers`. ``BaseDeepClassifier.fit`` plans the run
+(:mod:`~sktemporal.classifiers._plan`), then uses these functions to learn the input
+statistics, make the optimizer and callbacks, and run ``Model.fit`` on seeded batches.
+"""
+
+import math
+import os
+
+import keras
+import numpy as np
+
+from sktemporal.classifiers._batches import WindowBatches
+from sktemporal.classifiers._data_parallel import distribution_scope, replica_count
+from sktemporal.classifiers._inference import PREDICTION_CHUNK_ROWS
+from sktemporal.classifiers._keras_private import build_training_state, seeded
+from sktemporal.classifiers._schedule import WarmupCosineDecay
+
+__all__ = [
+    "channel_statistics",
+    "describe_optimizer",
+    "fit_on_windows",
+    "make_optimizer",
+    "training_callbacks",
+    "warmup_steps",
+]
+
+# Share of the planned gradient steps spent warming the learning rate up, and the fraction of it
+# that the cosine decay ends at (Loshchilov & Hutter, SGDR, 2017; Goyal et al., 2017).
+_WARMUP_SHARE = 0.05
+_FINAL_LEARNING_RATE_FACTOR = 0.01
+
+
+def warmup_steps(total_steps):
+    """Gradient steps of the learning-rate warm-up in a run of ``total_steps``."""
+    return int(total_steps * _WARMUP_SHARE)
+
+
+def channel_statistics(X, rows):
+    """Mean and variance of each channel over the windows ``X[rows]``, a chunk at a time.
+
+    Windows from a sliding view share rows, so they are gathered in chunks rather than whole.
+    """
+    total = np.zeros(X.shape[2])
+    squares = np.zeros(X.shape[2])
+    for start in range(0, len(rows), PREDICTION_CHUNK_ROWS):
+        chunk = np.asarray(X[rows[start : start + PREDICTION_CHUNK_ROWS]], dtype=np.float64)
+        total += chunk.sum(axis=(0, 1))
+        squares += np.square(chunk).sum(axis=(0, 1))
+    count = len(rows) * X.shape[1]
+    mean = total / count
+    return mean, np.maximum(squares / count - np.square(mean), 0.0)
+
+
+def make_optimizer(estimator, plan):
+    """A fresh optimizer: a copy of an instance, or one made from a name and the schedule.
+
+    Parameters
+    ----------
+    estimator : BaseDeepClassifier
+        Its ``optimizer``, ``learning_rate``, ``learning_rate_schedule``, ``weight_decay``
+        and ``gradient_clip`` are read.
+    plan : TrainingPlan or None
+        The run's plan; None (``partial_fit``, or a check before fitting) keeps the learning
+        rate constant.
+    """
+    optimizer = estimator.optimizer
+    if not isinstance(optimizer, str):
+        return type(optimizer).from_config(optimizer.get_config())
+    try:
+        optimizer_class = type(keras.optimizers.get(optimizer))
+    except (ValueError, TypeError):
+        raise ValueError(
+            f"optimizer={optimizer!r} is not the name of a Keras optimizer "
+            "(e.g. 'adamw', 'adam', 'sgd', 'rmsprop')."
+        ) from None
+    learning_rate = estimator.learning_rate
+    if estimator.learning_rate_schedule == "cosine" and plan is not None:
+        warmup = warmup_steps(plan.total_steps)
+        learning_rate = WarmupCosineDecay(
+            peak=estimator.learning_rate,
+            warmup_steps=warmup,
+            decay_steps=plan.total_steps - warmup,
+            floor=estimator.learning_rate * _FINAL_LEARNING_RATE_FACTOR,
+        )
+    kwargs = {"learning_rate": learning_rate, "clipnorm": estimator.gradient_clip}
+    # AdamW insists on a number; the other optimizers take None for "no decay".
+    if estimator.weight_decay or issubclass(optimizer_class, keras.optimizers.AdamW):
+        kwargs["weight_decay"] = estimator.weight_decay
+    return optimizer_class(**kwargs)
+
+
+def describe_optimizer(estimator, plan):
+    """One line on the optimizer and schedule that :func:`make_optimizer` makes."""
+    if not isinstance(estimator.optimizer, str):
+        return f"optimizer {type(estimator.optimizer).__name__} as given"
+    rate = estimator.learning_rate
+    clip = ""
+    if estimator.gradient_clip is not None:
+        clip = f", each weight's gradient clipped to norm {estimator.gradient_clip:g}"
+    schedule = {
+        "constant": f"constant learning rate {rate:g}",
+        "plateau": f"learning rate {rate:g}, halved on plateaus of {plan.monitor}",
+        "cosine": f"learning rate warmed up to {rate:g} over {warmup_steps(plan.total_steps)} "
+        f"steps, then cosine decay over the {plan.total_steps} planned steps",
+    }[estimator.learning_rate_schedule]
+    return f"{estimator.optimizer}, weight decay {estimator.weight_decay:g}{clip}, {schedule}"
+
+
+def training_callbacks(estimator, plan):
+    """Backup, early stopping with best-weight restore, and the plateau schedule of a run."""
+    callbacks = []
+    if estimator.checkpoint_dir is not None:
+        callbacks.append(keras.callbacks.BackupAndRestore(os.fspath(estimator.checkpoint_dir)))
+    if estimator.patience is not None:
+        # Without a validation tail the training loss is monitored: a patience longer than
+        # the run never stops it, and the epoch of the lowest loss is restored at the end.
+        patience = estimator.patience if len(plan.validation_rows) else plan.epochs + 1
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor=plan.monitor, patience=patience, restore_best_weights=True
+            )
+        )
+    if estimator.learning_rate_schedule == "plateau" and isinstance(estimator.optimizer, str):
+        callbacks.append(
+            keras.callbacks.ReduceLROnPlateau(
+                monitor=plan.monitor,
+                factor=0.5,
+                patience=max(2, math.ceil(plan.epochs / 10)),
+                min_lr=estimator.learning_rate * _FINAL_LEARNING_RATE_FACTOR,
+            )
+        )
+    return callbacks
+
+
+def fit_on_windows(
+    fit_keras_model,
+    model,
+    X,
+    y,
+    weights,
+    rows,
+    validation_rows=(),
+    *,
+    batch_size,
+    seed,
+    distribution,
+    epochs,
+    initial_epoch=0,
+):
+    """Run ``Model.fit`` on batches cut from ``X`` one at a time, under a fixed seed.
+
+    Parameters
+    ----------
+    fit_keras_model : callable
+        scikeras' ``_fit_keras_model`` bound to the estimator, which runs ``Model.fit`` and
+        collects ``history_``.
+    model : keras.Model
+        The compiled network.
+    X, y, weights : ndarray
+        All windows, their encoded labels and sample weights (None for none).
+    rows, validation_rows : ndarray of int
+        The windows to train on, and the time-ordered validation tail (empty for none).
+    batch_size : int
+    seed : int or None
+        Seeds Keras, the backend and the batches' shuffle.
+    distribution : tf.distribute.Strategy, keras.distribution.Distribution or None
+        Data parallelism; None for one device.
+    epochs, initial_epoch : int
+    """
+    multiple = replica_count(distribution)
+    batches = WindowBatches(
+        X,
+        y,
+        weights,
+        rows,
+        batch_size=batch_size,
+        shuffle=True,
+        seed=seed,
+        batch_multiple=multiple,
+        equal_sizes=True,
+    )
+    validation = None
+    if len(validation_rows):
+        validation = WindowBatches(
+            X, y, weights, validation_rows, batch_size=batch_size, batch_multiple=multiple
+        )
+    if distribution is None:
+        build_training_state(model, batches[0])
+    with seeded(seed), distribution_scope(distribution):
+        fit_keras_model(
+            batches,
+            None,
+            sample_weight=None,
+            warm_start=initial_epoch > 0,
+            epochs=epochs,
+            initial_epoch=initial_epoch,
+            validation_data=validation,
+            # WindowBatches reshuffles the rows each epoch with its own seeded generator;
+            # Keras' shuffle of the batch order would draw from the global ``random`` in a
+            # tf.data thread, at a time no seed controls.
+            shuffle=False,
+        )
