@@ -25,7 +25,6 @@ import math
 import os
 import sys
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
@@ -458,13 +457,11 @@ def _make_classifier(model, params):
 
 
 def _train(args, stdout, stderr):
-    from sktemporal.market.direction_model import fit_direction_model
     from sktemporal.market.preparation import minimum_rows
     from sktemporal.market.progress import TrainingProgress
     from sktemporal.market.saved_run import BUNDLED_SOURCE, TrainingRunFiles
-    from sktemporal.market.walk_forward import fresh_clone, walk_forward_evaluate, with_callback
+    from sktemporal.market.training_run import run_training
 
-    started = time.perf_counter()
     try:
         files = TrainingRunFiles(args.model_path or DEFAULT_MODEL_PATHS[args.model], args.report)
     except ValueError as error:
@@ -493,52 +490,29 @@ def _train(args, stdout, stderr):
     )
     stdout.flush()
 
-    classifier = _make_classifier(args.model, params)
     progress = None
     if not args.quiet:
         progress = TrainingProgress(
             args.n_splits + 1, args.epochs, restores_best=bool(args.patience), stream=stderr
         )
-    with progress or contextlib.nullcontext():
-        result = walk_forward_evaluate(
-            prices, classifier, n_splits=args.n_splits, refit=False, progress=progress, **settings
-        )
-        if progress is not None:
-            progress.note(f"fitting the final model on {result.data['n_samples']} samples")
-            final = with_callback(fresh_clone(classifier, "final"), progress.callback("final"))
-        else:
-            final = fresh_clone(classifier, "final")
-        result.model = fit_direction_model(prices, final, **settings)
-        final.set_params(callbacks=classifier.callbacks)  # the display is not part of the model
+    result, lookahead, report = run_training(
+        prices,
+        _make_classifier(args.model, params),
+        files,
+        **settings,
+        n_splits=args.n_splits,
+        source=source,
+        progress=progress,
+        command_line={
+            key: value for key, value in vars(args).items() if key not in ("run", "keras_backend")
+        },
+    )
     print(result.format_table(), file=stdout)
-    stdout.flush()
-    lookahead = result.model.check_no_lookahead(prices)
     print(
         f"look-ahead check of the final model: {'LEAK' if lookahead.leaks else 'no leak'} "
         f"({len(lookahead.details)} perturbed predictions compared)",
         file=stdout,
     )
-    result.model.trained_on["data_source"] = str(source)
-    result.model.out_of_sample = {
-        key: value for key, value in result.out_of_sample().items() if key != "columns"
-    }
-
-    report = result.to_dict()
-    report["parameters"]["command_line"] = {
-        key: value for key, value in vars(args).items() if key not in ("run", "keras_backend")
-    }
-    report["data"]["source"] = str(source)
-    report["lookahead_check"] = {
-        "leaks": lookahead.leaks,
-        "first_leaking_step": lookahead.first_leaking_step,
-        "first_row": lookahead.first_row,
-        "max_abs_diff": lookahead.max_abs_diff,
-        "cutoffs": list(lookahead.cutoffs),
-        "kinds": list(lookahead.kinds),
-        "rows_checked": min(len(prices), 300),
-    }
-    report["elapsed_seconds"] = round(time.perf_counter() - started, 1)
-    files.write(result.model, result.predictions_csv(), report)
     print(
         f"saved the model to {files.model} (+ {files.pipeline.name}, "
         f"{files.predictions.name}: {len(result.predictions)} out-of-sample predictions) and the "

@@ -10,7 +10,10 @@
 - :mod:`~sktemporal.market.backtest`: the strategy's daily backtest against buy-and-hold;
 - :mod:`~sktemporal.market.out_of_sample`: the walk-forward's out-of-sample predictions, gated
   by confidence and backtested;
-- :mod:`~sktemporal.market.saved_run`: the files of one ``sktemporal train`` run, read back;
+- :mod:`~sktemporal.market.saved_run`: the files of one ``sktemporal train`` run, written as
+  one transaction and read back with their checks;
+- :mod:`~sktemporal.market.training_run`: the run itself (evaluate, fit, check, save), with
+  :mod:`~sktemporal.market.progress` to follow it;
 - :mod:`~sktemporal.market.report`: the HTML report.
 
 The library core (windowing, layers, networks, classifiers, the meta-estimator, the look-ahead
