@@ -6,7 +6,6 @@ predicts, saves and loads them, and reports the arrays as JSON; the checks are m
 backend whose package is not importable is skipped with the reason.
 """
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -14,8 +13,6 @@ import sys
 
 import numpy as np
 import pytest
-
-from tests.conftest import run_in_suite_of
 
 # Exit status of the subprocess when the backend cannot be imported.
 _UNAVAILABLE = 77
@@ -93,7 +90,6 @@ def _run_script(script, backend, *args):
 @pytest.mark.backend
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_fit_predict_attention_and_round_trip_on_backend(backend, tmp_path):
-    run_in_suite_of("jax")  # the faster suite; its subprocesses are the same in both
     report = _run_script(_SCRIPT, backend, str(tmp_path))
     assert set(report) == {"lstm", "transformer"}
     for name, result in report.items():
@@ -214,8 +210,6 @@ def test_a_model_saved_on_one_backend_loads_on_the_other(name, tmp_path):
 
     here = keras.backend.backend()
     other = "jax" if here != "jax" else "tensorflow"
-    if importlib.util.find_spec("tensorflow") is not None:
-        run_in_suite_of("jax")  # both ways in one suite; the TensorFlow suite would repeat it
     X = np.random.default_rng(1).normal(size=(40, 6, 2)).astype("float32")
     X_json = json.dumps(X.tolist())
 

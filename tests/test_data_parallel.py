@@ -16,7 +16,6 @@ import pytest
 
 from sktemporal import AttentionLSTMClassifier
 from sktemporal.classifiers._data_parallel import make_distribution, replica_count
-from tests.conftest import run_in_suite_of
 
 needs_devices_parameter = pytest.mark.skipif(
     "devices" not in AttentionLSTMClassifier().get_params(),
@@ -96,7 +95,6 @@ def _run(backend, tmp_path):
 def test_two_devices_train_the_same_model_as_one(backend, tmp_path):
     if importlib.util.find_spec(backend) is None:
         pytest.skip(f"{backend} is not installed")
-    run_in_suite_of(backend)
     report = _run(backend, tmp_path)
     assert report["devices"] == ["cpu:0", "cpu:1"]
     assert report["placed_on"] == 2
