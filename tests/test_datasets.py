@@ -207,6 +207,12 @@ def test_load_ohlcv_csv_sorted_dates_do_not_warn(tmp_path):
             id="negative-price",
         ),
         pytest.param(
+            [HEADER, "2020-01-02,10.0,10.5,9.5,10.2,1000", "2020-01-03,10.0,10.5,9.5,-1,1000"]
+            + ["2020-01-06,-2,10.5,9.5,10.2,1000"],
+            r"non-positive price -1.0 in column 'Close' on 2020-01-03",
+            id="first-bad-row-in-time-order-across-columns",
+        ),
+        pytest.param(
             [HEADER, "2020-01-02,10.0,10.5,9.5,10.2,-1"],
             r"negative volume -1.0 in column 'Volume' on 2020-01-02",
             id="negative-volume",

@@ -1,6 +1,7 @@
 """Tests for sktemporal.market.direction_model: the refitted model, its prediction and files."""
 
 import json
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -72,4 +73,26 @@ def test_load_refuses_a_model_without_its_own_pipeline_file(evaluation_run, tmp_
         DirectionModel.load(path)
     pipeline_path(path).unlink()
     with pytest.raises(FileNotFoundError, match="no preprocessing file"):
+        DirectionModel.load(path)
+
+
+def test_a_damaged_or_swapped_model_file_is_called_that(evaluation_run, tmp_path):
+    path = tmp_path / "model.keras"
+    evaluation_run.model.save(path)
+    whole = path.read_bytes()
+
+    path.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(ValueError, match="is truncated or corrupt: not a complete .keras"):
+        DirectionModel.load(path)
+    # A flipped byte inside the weights: the archive still opens, a member's CRC fails.
+    damaged = bytearray(whole)
+    damaged[len(whole) // 2] ^= 0xFF
+    path.write_bytes(bytes(damaged))
+    with pytest.raises(ValueError, match=r"is (truncated or )?corrupt"):
+        DirectionModel.load(path)
+    # A whole, readable archive, but not the one the preprocessing file was written with.
+    path.write_bytes(whole)
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("note.txt", "another file")
+    with pytest.raises(ValueError, match="is not the model file that"):
         DirectionModel.load(path)

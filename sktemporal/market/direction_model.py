@@ -13,6 +13,7 @@ the files of one run are known to belong together.
 
 import json
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -512,6 +513,11 @@ class DirectionModel:
                 f"'{sidecar}' is not a valid sktemporal preprocessing file ({error})."
             ) from None
         if sha256(path) != expected_sha:
+            damage = _archive_damage(path)
+            if damage:
+                raise ValueError(
+                    f"'{path}' is {damage}; restore it from a copy or train the model again."
+                )
             raise ValueError(
                 f"'{path}' is not the model file that '{sidecar}' was written with; keep the "
                 "files of one `sktemporal train` run together."
@@ -526,6 +532,20 @@ class DirectionModel:
             out_of_sample=description.get("out_of_sample", {}),
             **settings,
         )
+
+
+def _archive_damage(path):
+    """How a ``.keras`` archive is damaged ("truncated or corrupt: ..."), or None if it reads."""
+    if not zipfile.is_zipfile(path):
+        return "truncated or corrupt: not a complete .keras (zip) archive"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            failed = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+        return f"truncated or corrupt: {error}"
+    if failed is not None:
+        return f"corrupt: its member {failed!r} fails its checksum"
+    return None
 
 
 class _RowAligned(BaseEstimator):

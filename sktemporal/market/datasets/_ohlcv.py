@@ -219,18 +219,22 @@ def validate_ohlcv(raw, *, source, min_rows, date_format=None):
                 f"{source}: infinite value in column {column!r}, first on "
                 f"{_first_date(np.isinf(values), frame.index)}."
             )
-        if name in _PRICE_COLUMNS and (values <= 0).any():
-            where = values <= 0
-            raise ValueError(
-                f"{source}: non-positive price {float(values[np.argmax(where)])} in column "
-                f"{column!r} on {_first_date(where, frame.index)}; prices must be > 0."
-            )
         if name == "volume" and (values < 0).any():
             where = values < 0
             raise ValueError(
                 f"{source}: negative volume {float(values[np.argmax(where)])} in column "
                 f"{column!r} on {_first_date(where, frame.index)}."
             )
+    # The first bad row in time order, whichever of its price columns is at fault.
+    prices = [name for name in column_of if name in _PRICE_COLUMNS]
+    bad = frame[prices].to_numpy() <= 0
+    if bad.any():
+        row = int(np.argmax(bad.any(axis=1)))
+        name = prices[int(np.argmax(bad[row]))]
+        raise ValueError(
+            f"{source}: non-positive price {frame[name].iloc[row]} in column "
+            f"{column_of[name]!r} on {frame.index[row]:%Y-%m-%d}; prices must be > 0."
+        )
 
     if len(frame) < min_rows:
         raise ValueError(f"{source}: the job needs at least {min_rows} rows, got {len(frame)}.")
