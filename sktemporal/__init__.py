@@ -5,6 +5,7 @@ names that need them are first used, so ``import sktemporal`` and the windowing,
 backtest tools stay light.
 """
 
+import contextlib
 from importlib import import_module
 
 __version__ = "0.1.0"
@@ -34,7 +35,13 @@ __all__ = sorted(_LAZY_NAMES) + ["__version__"]
 
 def __getattr__(name):
     if name in _LAZY_NAMES:
-        value = getattr(import_module(_LAZY_NAMES[name]), name)
+        from sktemporal._quiet import native_stderr_hidden, wants_backend_logs
+
+        # The first of these imports Keras and its backend: TensorFlow's C++ start-up lines
+        # are hidden unless asked for (TF_CPP_MIN_LOG_LEVEL=0), and shown if the import fails.
+        with contextlib.nullcontext() if wants_backend_logs() else native_stderr_hidden():
+            module = import_module(_LAZY_NAMES[name])
+        value = getattr(module, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'sktemporal' has no attribute {name!r}")

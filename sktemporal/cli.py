@@ -24,9 +24,10 @@ import logging
 import math
 import os
 import sys
-import tempfile
 import warnings
 from pathlib import Path
+
+from sktemporal._quiet import native_stderr_hidden
 
 __all__ = ["main"]
 
@@ -684,36 +685,6 @@ def _one_line_warnings(stderr, verbose):
         yield
 
 
-@contextlib.contextmanager
-def _native_output_hidden(stderr):
-    """Yield a stream for the command's own lines, while other output to stderr is hidden.
-
-    TensorFlow, absl and XLA write their start-up and device-probing messages from C++
-    straight to file descriptor 2 (``WARNING: All log messages before
-    absl::InitializeLog() ...``, ``failed call to cuInit``), where no Python setting reaches
-    them. While the command runs, descriptor 2 points at a temporary file, and the command
-    writes its own lines to a duplicate of the real one. Nothing is redirected when
-    ``stderr`` is not the process's descriptor 2 (tests capture it, for one).
-    """
-    try:
-        descriptor = stderr.fileno()
-    except (AttributeError, OSError, ValueError):
-        descriptor = None
-    if descriptor != 2:
-        yield stderr
-        return
-    stderr.flush()
-    own = os.fdopen(os.dup(2), "w", buffering=1, encoding="utf-8", errors="backslashreplace")
-    with tempfile.TemporaryFile() as hidden:
-        os.dup2(hidden.fileno(), 2)
-        try:
-            yield own
-        finally:
-            own.flush()
-            os.dup2(own.fileno(), 2)
-            own.close()
-
-
 def _quiet_backends():
     """Keep the backends' Python-side log messages below errors."""
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
@@ -753,7 +724,7 @@ def main(argv=None):
         return 2
     if not args.verbose:
         _quiet_backends()
-    hidden = contextlib.nullcontext(stderr) if args.verbose else _native_output_hidden(stderr)
+    hidden = contextlib.nullcontext(stderr) if args.verbose else native_stderr_hidden(stderr)
     with hidden as stderr:
         try:
             args.keras_backend = choose_backend(args.backend)

@@ -9,6 +9,7 @@ import re
 import keras
 import numpy as np
 
+from sktemporal._quiet import retracing_warnings_hidden
 from sktemporal.networks import ATTENTION_LAYER_PREFIX
 
 __all__ = [
@@ -36,7 +37,8 @@ def forward_chunks(model, X):
     """
     for start in range(0, len(X), PREDICTION_CHUNK_ROWS):
         chunk = X[start : start + PREDICTION_CHUNK_ROWS].astype(keras.backend.floatx())
-        outputs = model.predict_on_batch(chunk)
+        with retracing_warnings_hidden():
+            outputs = model.predict_on_batch(chunk)
         yield list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
 
 

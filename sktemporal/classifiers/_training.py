@@ -11,6 +11,7 @@ import os
 import keras
 import numpy as np
 
+from sktemporal._quiet import retracing_warnings_hidden
 from sktemporal.classifiers._batches import WindowBatches
 from sktemporal.classifiers._data_parallel import distribution_scope, replica_count
 from sktemporal.classifiers._inference import PREDICTION_CHUNK_ROWS
@@ -188,7 +189,7 @@ def fit_on_windows(
         )
     if distribution is None:
         build_training_state(model, batches[0])
-    with seeded(seed), distribution_scope(distribution):
+    with seeded(seed), distribution_scope(distribution), retracing_warnings_hidden():
         fit_keras_model(
             batches,
             None,
