@@ -505,7 +505,9 @@ def _train(args, stdout, stderr):
         source=source,
         progress=progress,
         command_line={
-            key: value for key, value in vars(args).items() if key not in ("run", "keras_backend")
+            key: str(value) if isinstance(value, Path) else value
+            for key, value in vars(args).items()
+            if key not in ("run", "keras_backend")
         },
     )
     print(result.format_table(), file=stdout)

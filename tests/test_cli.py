@@ -682,3 +682,13 @@ def test_every_command_prints_only_its_own_lines_on_stderr(prices_csv, tmp_path)
         assert done.returncode == 0, done.stderr
         foreign = [line for line in done.stderr.splitlines() if not ours.match(line)]
         assert foreign == [], f"{command[0]}: {foreign}"
+
+
+def test_train_with_a_checkpoint_folder_records_it_in_the_report(prices_csv, tmp_path):
+    backups = tmp_path / "backups"
+    argv = ["train", "--data-path", str(prices_csv), "--model-path", str(tmp_path / "m.keras")]
+    status, _, err = run([*argv, "--checkpoint-dir", str(backups), "--quiet", *TINY_LSTM])
+
+    assert status == 0, err
+    report = json.loads((tmp_path / "m.keras.report.json").read_text())
+    assert report["parameters"]["command_line"]["checkpoint_dir"] == str(backups)
