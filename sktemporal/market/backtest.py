@@ -19,7 +19,10 @@ from sklearn.utils._param_validation import Interval, validate_params
 
 from sktemporal.windowing import check_time_index
 
-__all__ = ["BacktestResult", "backtest"]
+__all__ = ["COST_BPS_CONSTRAINT", "BacktestResult", "backtest"]
+
+#: ``validate_params`` constraint of a trading cost in basis points: finite and >= 0.
+COST_BPS_CONSTRAINT = [Interval(Real, 0, None, closed="left")]
 
 METRIC_NAMES = (
     "total_return",
@@ -111,7 +114,7 @@ class BacktestResult:
 
 @validate_params(
     {
-        "cost_bps": [Interval(Real, 0, None, closed="left")],
+        "cost_bps": COST_BPS_CONSTRAINT,
         "long_only": ["boolean"],
         "periods_per_year": [Interval(Real, 0, None, closed="neither")],
     },

@@ -14,9 +14,10 @@ from sklearn.utils._param_validation import Interval, validate_params
 
 from sktemporal.windowing import check_time_index
 
-__all__ = ["DirectionLabeler", "forward_returns", "make_direction_labels"]
+__all__ = ["LABEL_CONSTRAINTS", "DirectionLabeler", "forward_returns", "make_direction_labels"]
 
-_PARAMETER_CONSTRAINTS = {
+#: ``validate_params`` constraints of the label settings, shared by the functions that take them.
+LABEL_CONSTRAINTS = {
     "horizon": [Interval(Integral, 1, None, closed="left")],
     "threshold": [Interval(Real, 0, None, closed="left")],
 }
@@ -64,7 +65,7 @@ def _check_close(close, horizon):
 
 
 @validate_params(
-    {"close": ["array-like"], "horizon": _PARAMETER_CONSTRAINTS["horizon"]},
+    {"close": ["array-like"], "horizon": LABEL_CONSTRAINTS["horizon"]},
     prefer_skip_nested_validation=True,
 )
 def forward_returns(close, horizon=1):
@@ -104,7 +105,7 @@ def forward_returns(close, horizon=1):
 
 
 @validate_params(
-    {"close": ["array-like"], **_PARAMETER_CONSTRAINTS},
+    {"close": ["array-like"], **LABEL_CONSTRAINTS},
     prefer_skip_nested_validation=True,
 )
 def make_direction_labels(close, horizon=1, threshold=0.005):
@@ -231,7 +232,7 @@ class DirectionLabeler(TransformerMixin, BaseEstimator):
     [0 1] [3]
     """
 
-    _parameter_constraints = dict(_PARAMETER_CONSTRAINTS)
+    _parameter_constraints = dict(LABEL_CONSTRAINTS)
 
     def __init__(self, horizon=1, threshold=0.005):
         self.horizon = horizon

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import Interval, validate_params
 
-from sktemporal.market.backtest import backtest
+from sktemporal.market.backtest import COST_BPS_CONSTRAINT, backtest
 from sktemporal.market.serialization import format_number, iso_date, nan_to_none
 from sktemporal.meta import confidence_gate, coverage_accuracy_curve
 
@@ -353,7 +353,7 @@ class OutOfSampleBacktest:
         "predictions": [pd.DataFrame],
         "close": [pd.Series],
         "threshold": THRESHOLD_CONSTRAINT,
-        "cost_bps": [Interval(Real, 0, None, closed="left")],
+        "cost_bps": COST_BPS_CONSTRAINT,
         "long_only": ["boolean"],
     },
     prefer_skip_nested_validation=True,
@@ -532,7 +532,7 @@ def default_thresholds(n_classes):
         "predictions": [pd.DataFrame],
         "close": [pd.Series],
         "thresholds": ["array-like", None],
-        "cost_bps": [Interval(Real, 0, None, closed="left")],
+        "cost_bps": COST_BPS_CONSTRAINT,
         "long_only": ["boolean"],
     },
     prefer_skip_nested_validation=True,

@@ -1,12 +1,12 @@
 """Samples of the market task: causal features of daily prices, direction labels, windows."""
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, validate_params
 
 from sktemporal.market.features import TechnicalIndicators
-from sktemporal.market.labels import make_direction_labels
+from sktemporal.market.labels import LABEL_CONSTRAINTS, make_direction_labels
 from sktemporal.windowing import SlidingWindowTransformer
 
 __all__ = [
@@ -21,8 +21,7 @@ __all__ = [
 #: Constraints of the settings of a direction model, for ``validate_params``.
 SETTINGS_CONSTRAINTS = {
     "sequence_length": [Interval(Integral, 1, None, closed="left")],
-    "horizon": [Interval(Integral, 1, None, closed="left")],
-    "threshold": [Interval(Real, 0, None, closed="left")],
+    **LABEL_CONSTRAINTS,
     "n_splits": [Interval(Integral, 2, None, closed="left")],
 }
 

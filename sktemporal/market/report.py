@@ -12,13 +12,13 @@ import base64
 import html
 import io
 from datetime import UTC, datetime
-from numbers import Integral, Real
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, validate_params
 
-from sktemporal.market.backtest import METRIC_NAMES
+from sktemporal.market.backtest import COST_BPS_CONSTRAINT, METRIC_NAMES
 from sktemporal.market.out_of_sample import (
     SWEEP_COLUMNS,
     THRESHOLD_CONSTRAINT,
@@ -37,7 +37,7 @@ __all__ = ["build_report"]
 @validate_params(
     {
         "threshold": THRESHOLD_CONSTRAINT,
-        "cost_bps": [Interval(Real, 0, None, closed="left")],
+        "cost_bps": COST_BPS_CONSTRAINT,
         "long_only": ["boolean"],
         "n_windows": [Interval(Integral, 1, None, closed="left")],
     },

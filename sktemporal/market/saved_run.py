@@ -9,14 +9,14 @@ from another run.
 import hashlib
 import json
 from dataclasses import dataclass
-from numbers import Real
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils._param_validation import validate_params
 
 from sktemporal._atomic import FileTransaction, locked, sha256
+from sktemporal.market.backtest import COST_BPS_CONSTRAINT
 from sktemporal.market.direction_model import (
     DirectionModel,
     oos_predictions_path,
@@ -296,7 +296,7 @@ def load_evaluation(model_path, data=None):
     {
         "data": [pd.DataFrame, None],
         "threshold": THRESHOLD_CONSTRAINT,
-        "cost_bps": [Interval(Real, 0, None, closed="left")],
+        "cost_bps": COST_BPS_CONSTRAINT,
         "long_only": ["boolean"],
     },
     prefer_skip_nested_validation=True,
