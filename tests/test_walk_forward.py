@@ -9,7 +9,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.metrics import accuracy_score, balanced_accuracy_score
 from sklearn.model_selection import TimeSeriesSplit
 
-from sktemporal.market.scores import BASELINES, METRICS
+from sktemporal.market.scores import BASELINES, METRICS, fold_scores
 from sktemporal.market.walk_forward import walk_forward_evaluate
 from tests._market_fixtures import (
     N_ROWS,
@@ -298,3 +298,77 @@ def test_each_fit_backs_up_into_its_own_checkpoint_folder(tmp_path):
     assert folds == [str(tmp_path / "fold_1"), str(tmp_path / "fold_2")]
     assert classifier.checkpoint_dir == str(tmp_path)
     assert fresh_clone(AttentionLSTMClassifier(), "final").checkpoint_dir is None
+
+
+# ---------------------------------------------------------------------------- purged schemes
+
+
+def test_purged_kfold_predicts_every_sample_once_from_a_fit_that_never_saw_it(evaluation_prices):
+    run = walk_forward_evaluate(
+        evaluation_prices,
+        LastRowClassifier(),
+        sequence_length=SEQUENCE_LENGTH,
+        n_splits=N_SPLITS,
+        cv="purged-kfold",
+        refit=False,
+    )
+    _, positions, labels, _ = expected_folds(evaluation_prices, horizon=1)
+
+    assert run.predictions.index.is_unique and len(run.predictions) == len(positions)
+    assert_array_equal(run.predictions["y_true"].to_numpy(), labels)
+    assert run.parameters["cv"] == {
+        "scheme": "purged-kfold",
+        "n_fits": N_SPLITS,
+        "embargo_rows": SEQUENCE_LENGTH,
+        "purge": "training samples whose label interval overlaps a test label's",
+    }
+    assert run.path_scores is None and "paths" not in run.to_dict()
+
+
+def test_cpcv_scores_every_path_on_its_own_predictions(evaluation_prices):
+    n_splits, n_test_groups = 4, 2
+    run = walk_forward_evaluate(
+        evaluation_prices,
+        LastRowClassifier(),
+        sequence_length=SEQUENCE_LENGTH,
+        n_splits=n_splits,
+        cv="cpcv",
+        n_test_groups=n_test_groups,
+        refit=False,
+    )
+    _, positions, labels, _ = expected_folds(evaluation_prices, horizon=1)
+    classes = run.classes
+    proba_columns = [f"proba_{c}" for c in classes]
+
+    assert len(run.folds) == 6  # C(4, 2) fits
+    assert sorted(run.path_scores) == [1, 2, 3]  # C(3, 1) paths
+    for number, path in run.predictions.groupby("path"):
+        # Each path predicts every sample once, each block from one of the fits testing it.
+        assert len(path) == len(positions) and path.index.is_monotonic_increasing
+        assert_array_equal(path["y_true"].to_numpy(), labels)
+        proba = path[proba_columns].to_numpy()
+        recomputed = fold_scores(labels, classes[proba.argmax(axis=1)], proba, classes)
+        assert recomputed == pytest.approx(run.path_scores[number]["model"])
+    # The baselines are scored on the same paths.
+    assert set(run.path_scores[1]) == {"model", *BASELINES}
+    summary = run.path_summary()
+    balanced = [run.path_scores[p]["model"]["balanced_accuracy"] for p in run.path_scores]
+    assert summary.loc["model", ("balanced_accuracy", "worst")] == min(balanced)
+    assert summary.loc["model", ("balanced_accuracy", "mean")] == pytest.approx(np.mean(balanced))
+    report = json.loads(json.dumps(run.to_dict(), allow_nan=False))
+    assert report["paths"]["summary"]["model"]["log_loss"]["worst"] == pytest.approx(
+        max(run.path_scores[p]["model"]["log_loss"] for p in run.path_scores)
+    )
+    assert report["parameters"]["cv"]["n_paths"] == 3
+    assert report["out_of_sample"]["n_paths"] == 3
+    assert report["out_of_sample"]["n_samples"] == len(positions)
+    assert "over the 3 CPCV paths" in run.format_table()
+
+
+def test_a_bad_cv_scheme_is_named(evaluation_prices):
+    with pytest.raises(ValueError, match="'cv' parameter"):
+        walk_forward_evaluate(evaluation_prices, LastRowClassifier(), cv="shuffled-kfold")
+    with pytest.raises(ValueError, match="n_test_groups must be smaller than n_splits"):
+        walk_forward_evaluate(
+            evaluation_prices, LastRowClassifier(), cv="cpcv", n_splits=3, n_test_groups=3
+        )

@@ -146,15 +146,19 @@ class WalkForwardResult:
     parameters : dict
         Settings of the evaluation and the classifier's name and parameters.
     predictions : pandas.DataFrame
-        The model's out-of-sample predictions: one row per test sample of every fold, and
-        only those (never a training sample), in time order, each date once. Indexed by the
-        sample's date (index name ``date``), with columns ``fold`` (from 1), ``y_true``,
+        The model's out-of-sample predictions: one row per tested sample, and only those
+        (never a training sample), in time order, each date once. Indexed by the sample's
+        date (index name ``date``), with columns ``fold`` (from 1), ``y_true``,
         ``predicted_class`` (the most probable class) and one ``proba_<class>`` column per
         class of ``classes`` (e.g. ``proba_-1, proba_0, proba_1``), the probabilities of the
-        model fitted on that fold's training samples.
+        model fitted on that fold's training samples. With CPCV, every path in turn, with a
+        first column ``path`` (from 1): each date once per path.
     model : DirectionModel or None
         The classifier refitted on all labelled rows, ready to predict; ``None`` when
         ``refit=False``.
+    path_scores : dict or None
+        CPCV only: ``path_scores[path][name][metric]``, each method scored on each full
+        out-of-sample path (paths from 1); None for the other schemes.
     """
 
     folds: list
@@ -164,6 +168,7 @@ class WalkForwardResult:
     parameters: dict
     predictions: pd.DataFrame
     model: "DirectionModel | None" = None
+    path_scores: dict | None = None
 
     #: Methods scored, the model first.
     names = ("model", *BASELINES)
@@ -194,6 +199,48 @@ class WalkForwardResult:
         grouped = scores.groupby(level="method", sort=False)
         summary = pd.concat({"mean": grouped.mean(), "std": grouped.std(ddof=1)}, axis=1)
         return summary.swaplevel(axis=1)[[(m, s) for m in METRICS for s in ("mean", "std")]]
+
+    def path_table(self):
+        """Scores by CPCV path and method, one row per (path, method); None without paths.
+
+        Returns
+        -------
+        pandas.DataFrame or None
+            Indexed by ``(path, method)``, with one column per metric of :data:`METRICS`.
+        """
+        if self.path_scores is None:
+            return None
+        rows = {
+            (path, name): scores[name]
+            for path, scores in self.path_scores.items()
+            for name in self.names
+        }
+        frame = pd.DataFrame.from_dict(rows, orient="index", columns=list(METRICS))
+        frame.index = pd.MultiIndex.from_tuples(frame.index, names=["path", "method"])
+        return frame
+
+    def path_summary(self):
+        """Mean, standard deviation (``ddof=1``) and worst of each metric over the CPCV paths.
+
+        The worst is the lowest accuracy, balanced accuracy and F1, and the highest log loss.
+
+        Returns
+        -------
+        pandas.DataFrame or None
+            One row per method, columns ``(metric, "mean" | "std" | "worst")``; None
+            without paths.
+        """
+        table = self.path_table()
+        if table is None:
+            return None
+        grouped = table.groupby(level="method", sort=False)
+        worst = grouped.min()
+        worst["log_loss"] = grouped["log_loss"].max()
+        summary = pd.concat(
+            {"mean": grouped.mean(), "std": grouped.std(ddof=1), "worst": worst}, axis=1
+        )
+        statistics = ("mean", "std", "worst")
+        return summary.swaplevel(axis=1)[[(m, s) for m in METRICS for s in statistics]]
 
     def metrics(self, name="model"):
         """Fold means of every metric of one method, with their std and per-fold values.
@@ -226,7 +273,8 @@ class WalkForwardResult:
             Top-level keys ``model_metrics``, ``baseline_metrics`` (by baseline name),
             ``folds``, ``data``, ``out_of_sample`` (date range and size of
             ``predictions``), ``class_shares``, ``parameters`` and ``versions``; plus
-            ``final_model`` when the model was refitted. Serialisable with
+            ``final_model`` when the model was refitted and ``paths`` (per-path scores and
+            their mean, std and worst) for CPCV. Serialisable with
             ``json.dumps(..., allow_nan=False)``.
         """
         report = {
@@ -239,6 +287,26 @@ class WalkForwardResult:
             "parameters": self.parameters,
             "versions": versions(),
         }
+        if self.path_scores is not None:
+            summary = self.path_summary()
+            report["paths"] = nan_to_none(
+                {
+                    "summary": {
+                        name: {
+                            metric: {
+                                statistic: float(summary.loc[name, (metric, statistic)])
+                                for statistic in ("mean", "std", "worst")
+                            }
+                            for metric in METRICS
+                        }
+                        for name in self.names
+                    },
+                    "scores": [
+                        {"path": path, "scores": scores}
+                        for path, scores in self.path_scores.items()
+                    ],
+                }
+            )
         if self.model is not None:
             report["final_model"] = self.model.describe()
         return report
@@ -249,11 +317,14 @@ class WalkForwardResult:
         Returns
         -------
         dict
-            ``n_samples``, ``first_date``, ``last_date`` and ``columns`` of ``predictions``.
+            ``n_samples`` (dates predicted), ``n_paths`` (1 but for CPCV), ``first_date``,
+            ``last_date`` and ``columns`` of ``predictions``.
         """
-        index = self.predictions.index
+        index = self.predictions.index.unique().sort_values()
+        n_paths = self.predictions["path"].nunique() if "path" in self.predictions else 1
         return {
             "n_samples": len(index),
+            "n_paths": int(n_paths),
             "first_date": iso_date(index[0]) if len(index) else None,
             "last_date": iso_date(index[-1]) if len(index) else None,
             "columns": list(self.predictions.columns),
@@ -298,6 +369,19 @@ class WalkForwardResult:
                 mean, std = summary.loc[name, (m, "mean")], summary.loc[name, (m, "std")]
                 cells += f"{format_number(mean, std):>19}"
             lines.append(f"{'':<6}{name:<21}{cells}")
+        paths = self.path_summary()
+        if paths is not None:
+            lines.append("-" * len(header))
+            lines.append(f"over the {len(self.path_scores)} CPCV paths: mean ± std (worst)")
+            lines.append(f"{'':<6}{'method':<21}" + "".join(f"{m:>26}" for m in METRICS))
+            for name in self.names:
+                cells = ""
+                for m in METRICS:
+                    mean, std, worst = (paths.loc[name, (m, s)] for s in ("mean", "std", "worst"))
+                    cell = format_number(mean, std)
+                    cell += "" if np.isnan(worst) else f" ({format_number(worst)})"
+                    cells += f"{cell:>26}"
+                lines.append(f"{'':<6}{name:<21}{cells}")
         lines.append(f"n/a: {_PERSISTENCE_LOG_LOSS_NOTE.split(' (')[0]}.")
         return "\n".join(lines)
 

@@ -13,18 +13,19 @@ The fold scores and results are in :mod:`sktemporal.market.scores`; the refitted
 :mod:`sktemporal.market.direction_model`.
 """
 
+import math
 import os
 import sys
 import time
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import TimeSeriesSplit
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils._param_validation import HasMethods, validate_params
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions, validate_params
 
 from sktemporal.market.direction_model import fit_on_features
 from sktemporal.market.features import TechnicalIndicators
@@ -43,6 +44,7 @@ from sktemporal.market.scores import (
     fold_scores,
 )
 from sktemporal.market.serialization import iso_date, json_key, json_params
+from sktemporal.model_selection import CV_SCHEMES, purged_splitter
 
 __all__ = ["fresh_clone", "walk_forward_evaluate", "with_callback"]
 
@@ -51,6 +53,9 @@ __all__ = ["fresh_clone", "walk_forward_evaluate", "with_callback"]
     {
         **SETTINGS_CONSTRAINTS,
         "classifier": [HasMethods(["fit", "predict_proba"])],
+        "cv": [StrOptions(set(CV_SCHEMES))],
+        "n_test_groups": [Interval(Integral, 1, None, closed="left")],
+        "embargo": [Interval(Integral, 0, None, closed="left"), None],
         "refit": ["boolean"],
         "verbose": ["verbose"],
         "progress": [HasMethods(["callback", "note"]), None],
@@ -66,23 +71,37 @@ def walk_forward_evaluate(
     horizon=1,
     threshold=0.005,
     n_splits=5,
+    cv="walk-forward",
+    n_test_groups=2,
+    embargo=None,
     refit=True,
     verbose=0,
     progress=None,
 ):
-    """Score a window classifier fold by fold through time, next to three baselines.
+    """Score a window classifier fold by fold, next to three baselines.
 
     The samples are the rows that have features, a label and ``sequence_length - 1`` rows of
-    features before them (see :func:`prepare_dataset`). ``TimeSeriesSplit(n_splits,
-    gap=horizon)`` splits them, so that no training label is computed from prices of the test
-    period. In each fold:
+    features before them (see :func:`prepare_dataset`). ``cv`` chooses how they are split
+    (:func:`~sktemporal.model_selection.purged_splitter`): walk-forward,
+    ``TimeSeriesSplit(n_splits, gap=horizon)``, trains on the past only; purged k-fold and
+    combinatorial purged cross-validation (CPCV) also train on rows after the test block, with
+    the training samples whose label overlaps a test label removed (the purge, equal to the
+    label horizon) and ``embargo`` rows after each test block removed. In each fold:
 
-    1. a :class:`~sklearn.preprocessing.StandardScaler` is fitted on the feature rows up to
-       the last training sample only, and scales every row;
+    1. a :class:`~sklearn.preprocessing.StandardScaler` is fitted on the feature rows of the
+       training samples only (walk-forward: every row up to the last of them), and scales
+       every row;
     2. :class:`~sktemporal.SlidingWindowTransformer` builds the windows over the whole scaled
        table, so a test sample's window holds its true past rows (windows are causal);
     3. a clone of ``classifier`` is fitted on the training windows and predicts the test
        windows.
+
+    Walk-forward and purged k-fold predict each tested sample once. CPCV splits the samples
+    into ``n_splits`` blocks and tests every choice of ``n_test_groups`` of them, so each
+    block is predicted by ``C(n_splits - 1, n_test_groups - 1)`` fits; those predictions
+    recombine into as many **paths**, each a full out-of-sample history of every sample
+    (López de Prado, *Advances in Financial Machine Learning*, 2018, section 12.4), and every
+    method is scored on every path.
 
     The baselines use the same folds: **majority**, the most frequent class of the training
     fold, with the training class shares as probabilities
@@ -103,11 +122,20 @@ def walk_forward_evaluate(
     sequence_length : int, default=30
         Rows per window, the predicted row included.
     horizon : int, default=1
-        Rows ahead the labels look; also the gap between training and test samples.
+        Rows ahead the labels look; also the walk-forward's gap between training and test
+        samples, and the purge of the purged schemes.
     threshold : float, default=0.005
         Returns within ``[-threshold, threshold]`` are labelled flat (0).
     n_splits : int, default=5
-        Walk-forward folds.
+        Folds (walk-forward, purged k-fold) or blocks (CPCV).
+    cv : {"walk-forward", "purged-kfold", "cpcv"}, default="walk-forward"
+        How the samples are split; see above.
+    n_test_groups : int, default=2
+        CPCV only: blocks tested by each fit; ``C(n_splits, n_test_groups)`` fits.
+    embargo : int, default=None
+        Purged schemes only: samples removed from training after each test block. ``None``:
+        ``horizon + sequence_length - 1``, so that no training window holds a price that a
+        test label was computed from.
     refit : bool, default=True
         Refit the classifier on all labelled rows afterwards
         (:func:`~sktemporal.market.direction_model.fit_direction_model`) and return it as
@@ -122,7 +150,8 @@ def walk_forward_evaluate(
     Returns
     -------
     WalkForwardResult
-        Per-fold scores, their means and standard deviations, and the refitted model.
+        Per-fold scores, their means and standard deviations, the out-of-sample predictions
+        (of every path, for CPCV), the per-path scores (CPCV) and the refitted model.
 
     Raises
     ------
@@ -151,7 +180,7 @@ def walk_forward_evaluate(
     check_enough_rows(
         ohlcv,
         minimum_rows(sequence_length, horizon, n_splits),
-        f"a {n_splits}-fold walk-forward evaluation with sequence_length={sequence_length} "
+        f"a {n_splits}-fold {cv} evaluation with sequence_length={sequence_length} "
         f"and horizon={horizon}",
     )
     X, y = prepare_dataset(ohlcv, horizon=horizon, threshold=threshold)
@@ -165,46 +194,57 @@ def walk_forward_evaluate(
         first_sample : first_sample + len(y_samples)
     ]
 
-    folds, predictions = [], []
-    splitter = TimeSeriesSplit(n_splits=n_splits, gap=horizon)
+    splitter = purged_splitter(
+        len(y_samples),
+        cv,
+        horizon=horizon,
+        window=sequence_length,
+        n_splits=n_splits,
+        n_test_groups=n_test_groups,
+        embargo=embargo,
+    )
+    n_folds = splitter.get_n_splits()
+    folds, outputs = [], []
     for number, (train, test) in enumerate(splitter.split(y_samples), start=1):
         started = time.perf_counter()
         _check_classes(y_samples[train], number, dates[train[0]], dates[train[-1]])
-        # Only the rows up to the last training sample are seen by the scaler.
-        scaler = StandardScaler().fit(features[: train[-1] + context + 1])
+        # The scaler sees the feature rows of the training samples only: walk-forward, every
+        # row up to the last of them; purged schemes, the training samples' own rows.
+        fitted_rows = (
+            np.arange(train[-1] + context + 1) if cv == "walk-forward" else train + context
+        )
+        scaler = StandardScaler().fit(features[fitted_rows])
         scaled = scaler.transform(features)
         windows = causal_windows(scaled, sequence_length)
         y_train, y_test = y_samples[train], y_samples[test]
 
         estimator = fresh_clone(classifier, f"fold_{number}")
         if progress is not None:
-            with_callback(estimator, progress.callback(f"fold {number}/{n_splits}"))
+            with_callback(estimator, progress.callback(f"fold {number}/{n_folds}"))
         fit_started = time.perf_counter()
         estimator.fit(windows[train], y_train)
         fit_seconds = time.perf_counter() - fit_started
         proba = aligned_proba(estimator.predict_proba(windows[test]), estimator.classes_, classes)
-        scores = {"model": fold_scores(y_test, classes[proba.argmax(axis=1)], proba, classes)}
-        predictions.append(_prediction_frame(dates[test], number, y_test, proba, classes))
+        output = {"model": (classes[proba.argmax(axis=1)], proba)}
 
         majority = DummyClassifier(strategy="prior").fit(np.zeros((len(train), 1)), y_train)
-        prior = aligned_proba(
-            majority.predict_proba(np.zeros((len(test), 1))), majority.classes_, classes
+        no_features = np.zeros((len(test), 1))
+        output["majority"] = (
+            majority.predict(no_features),
+            aligned_proba(majority.predict_proba(no_features), majority.classes_, classes),
         )
-        scores["majority"] = fold_scores(
-            y_test, majority.predict(np.zeros((len(test), 1))), prior, classes
-        )
-
         past = persistence[test]
         # Only when horizon exceeds the rows before the sample: no past label, use the majority.
-        past = np.where(np.isnan(past), majority.predict(np.zeros((len(test), 1))), past)
-        scores["persistence"] = fold_scores(y_test, past.astype(y_test.dtype), None, classes)
+        past = np.where(np.isnan(past), majority.predict(no_features), past)
+        output["persistence"] = (past.astype(y_test.dtype), None)
 
         rows = scaled[context:]
         logistic = LogisticRegression(max_iter=5000).fit(rows[train], y_train)
-        proba = aligned_proba(logistic.predict_proba(rows[test]), logistic.classes_, classes)
-        scores["logistic_regression"] = fold_scores(
-            y_test, logistic.predict(rows[test]), proba, classes
+        output["logistic_regression"] = (
+            logistic.predict(rows[test]),
+            aligned_proba(logistic.predict_proba(rows[test]), logistic.classes_, classes),
         )
+        outputs.append(output)
 
         fold = FoldResult(
             fold=number,
@@ -212,16 +252,56 @@ def walk_forward_evaluate(
             test_dates=(dates[test[0]], dates[test[-1]]),
             n_train=len(train),
             n_test=len(test),
-            scores=scores,
+            scores={
+                name: fold_scores(y_test, predicted, proba, classes)
+                for name, (predicted, proba) in output.items()
+            },
             test_class_shares=class_shares(y_test, classes),
             n_iter=getattr(estimator, "n_iter_", None),
             fit_seconds=fit_seconds,
         )
         folds.append(fold)
         if progress is not None:
-            progress.note(_progress_line(fold, n_splits, time.perf_counter() - started))
+            progress.note(_progress_line(fold, n_folds, time.perf_counter() - started))
         elif verbose:
-            print(_progress_line(fold, n_splits, time.perf_counter() - started), file=sys.stderr)
+            print(_progress_line(fold, n_folds, time.perf_counter() - started), file=sys.stderr)
+
+    tests = [test for _, test in splitter.split(y_samples)]
+    if cv == "cpcv":
+        # Path p takes each block's predictions from the fold that the path was given for it.
+        fold_of = splitter.reconstruct_paths(
+            [np.full(len(test), number, dtype=float) for number, test in enumerate(tests)]
+        ).astype(int)
+    else:
+        fold_of = np.full((1, len(y_samples)), -1)
+        for number, test in enumerate(tests):
+            fold_of[0, test] = number
+    paths = [
+        _path_outputs(fold_of[path], tests, outputs, len(y_samples))
+        for path in range(len(fold_of))
+    ]
+    predictions = []
+    for number, path in enumerate(paths, start=1):
+        tested = path["rows"]
+        frame = _prediction_frame(
+            dates[tested],
+            fold_of[number - 1, tested] + 1,
+            y_samples[tested],
+            path["outputs"]["model"][1],
+            classes,
+        )
+        if cv == "cpcv":
+            frame.insert(0, "path", number)
+        predictions.append(frame)
+    path_scores = None
+    if cv == "cpcv":
+        path_scores = {
+            number: {
+                name: fold_scores(y_samples[path["rows"]], predicted, proba, classes)
+                for name, (predicted, proba) in path["outputs"].items()
+            }
+            for number, path in enumerate(paths, start=1)
+        }
 
     result = WalkForwardResult(
         folds=folds,
@@ -241,11 +321,13 @@ def walk_forward_evaluate(
             "horizon": horizon,
             "threshold": threshold,
             "n_splits": n_splits,
+            "cv": _cv_parameters(splitter, cv, n_test_groups),
             "warmup_rows": TechnicalIndicators.warmup_rows,
             "classifier": type(classifier).__name__,
             "classifier_params": json_params(classifier),
         },
         predictions=pd.concat(predictions),
+        path_scores=path_scores,
     )
     if refit:
         result.model = fit_on_features(
@@ -257,6 +339,41 @@ def walk_forward_evaluate(
             threshold=threshold,
         )
     return result
+
+
+def _path_outputs(fold_of_row, tests, outputs, n_samples):
+    """One path's predictions by method, gathered from the folds that tested its rows.
+
+    ``fold_of_row[i]`` is the fold (from 0) whose prediction of sample ``i`` the path takes,
+    -1 for a sample no fold tested (the walk-forward's first training rows).
+    """
+    rows = np.flatnonzero(fold_of_row >= 0)
+    gathered = {}
+    for name in outputs[0]:
+        first_predicted, first_proba = outputs[0][name]
+        predicted = np.empty(n_samples, dtype=first_predicted.dtype)
+        proba = None if first_proba is None else np.empty((n_samples, first_proba.shape[1]))
+        for fold, test in enumerate(tests):
+            taken = fold_of_row[test] == fold
+            predicted[test[taken]] = outputs[fold][name][0][taken]
+            if proba is not None:
+                proba[test[taken]] = outputs[fold][name][1][taken]
+        gathered[name] = (predicted[rows], None if proba is None else proba[rows])
+    return {"rows": rows, "outputs": gathered}
+
+
+def _cv_parameters(splitter, cv, n_test_groups):
+    """The splitting scheme as the report records it."""
+    parameters = {"scheme": cv, "n_fits": splitter.get_n_splits()}
+    if cv == "walk-forward":
+        parameters["gap"] = splitter.gap
+        return parameters
+    parameters["embargo_rows"] = splitter.embargo_observations
+    parameters["purge"] = "training samples whose label interval overlaps a test label's"
+    if cv == "cpcv":
+        parameters["n_test_groups"] = n_test_groups
+        parameters["n_paths"] = math.comb(splitter.n_splits - 1, n_test_groups - 1)
+    return parameters
 
 
 def _persistence(close, horizon, threshold):
