@@ -9,10 +9,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sktemporal.market.out_of_sample import (
     backtest_predictions,
     count_trades,
-    default_thresholds,
     gated_positions,
     read_oos_predictions,
-    threshold_sweep,
+    split_paths,
 )
 from sktemporal.meta import ConfidenceThresholdClassifier
 
@@ -128,38 +127,6 @@ def test_trades_are_the_positions_opened():
     assert count_trades([0, 0]) == 0
 
 
-def test_the_threshold_sweep_is_one_backtest_per_threshold():
-    rng = np.random.default_rng(0)
-    proba = rng.dirichlet([1.0, 1.0, 1.0], size=120)
-    predictions = synthetic_predictions(proba, y_true=rng.integers(-1, 2, size=120))
-    close = pd.Series(
-        100 * np.cumprod(1 + rng.normal(0, 0.01, size=121)),
-        index=pd.bdate_range("2020-01-01", periods=121),
-    )
-
-    sweep = threshold_sweep(predictions, close, thresholds=[0.4, 0.6, 0.8], cost_bps=5)
-
-    assert sweep.table.index.tolist() == [0.4, 0.6, 0.8]
-    for threshold, row in sweep.table.iterrows():
-        single = backtest_predictions(predictions, close, threshold=threshold, cost_bps=5)
-        assert row["coverage"] == single.coverage
-        assert row["n_trades"] == single.n_trades
-        for name in ("exposure", "hit_rate", "total_return", "sharpe", "max_drawdown"):
-            assert row[name] == pytest.approx(single.result.metrics[name], nan_ok=True)
-    assert sweep.buy_and_hold["total_return"] == pytest.approx(
-        single.result.benchmark_metrics["total_return"]
-    )
-    # A higher bar acts on fewer days.
-    assert sweep.table["coverage"].is_monotonic_decreasing
-    text = sweep.format_table()
-    assert text.splitlines()[-1].lstrip().startswith("buy & hold") and "0.8" in text
-    assert sweep.to_dict()["thresholds"][0]["confidence"] == 0.4
-    assert_allclose(default_thresholds(3), np.arange(0.35, 0.951, 0.05))
-    assert default_thresholds(2)[0] == 0.55  # above chance: 0.5 is always reached
-    with pytest.raises(ValueError, match="thresholds must be probabilities"):
-        threshold_sweep(predictions, close, thresholds=[0.5, 1.5])
-
-
 @pytest.mark.parametrize(
     "edit, message",
     [
@@ -198,3 +165,25 @@ def test_read_oos_predictions_names_what_is_wrong(tmp_path):
         read_oos_predictions(path)
     with pytest.raises(FileNotFoundError, match="no out-of-sample predictions file"):
         read_oos_predictions(tmp_path / "missing.csv")
+
+
+def test_cpcv_predictions_are_read_and_split_into_paths(tmp_path):
+    rng = np.random.default_rng(0)
+    paths = [synthetic_predictions(rng.dirichlet([1.0] * 3, size=20)) for _ in range(3)]
+    saved = pd.concat({n: path for n, path in enumerate(paths, start=1)}, names=["path"])
+    saved = saved.reset_index(level="path")
+    saved.to_csv(tmp_path / "m.keras.oos.csv", index_label="date")
+
+    read = read_oos_predictions(tmp_path / "m.keras.oos.csv")
+
+    assert read["path"].tolist() == [1] * 20 + [2] * 20 + [3] * 20
+    for original, split in zip(paths, split_paths(read), strict=True):
+        pd.testing.assert_frame_equal(split, original, check_freq=False, check_index_type=False)
+    assert split_paths(paths[0]) == [paths[0]]
+    other_dates = saved.copy()
+    other_dates.index = other_dates.index.where(
+        other_dates["path"] != 3, other_dates.index + pd.Timedelta(days=1)
+    )
+    other_dates.to_csv(tmp_path / "bad.oos.csv", index_label="date")
+    with pytest.raises(ValueError, match="every path must predict the same dates"):
+        read_oos_predictions(tmp_path / "bad.oos.csv")

@@ -8,13 +8,10 @@ import subprocess
 
 import pytest
 
-from sktemporal.market.out_of_sample import (
-    SWEEP_COLUMNS,
-    read_oos_predictions,
-    threshold_sweep,
-)
+from sktemporal.market.out_of_sample import read_oos_predictions
 from sktemporal.market.report import build_report
 from sktemporal.market.saved_run import backtest_model
+from sktemporal.market.sweep import SWEEP_COLUMNS, threshold_sweep
 
 N_IMAGES, N_TABLES = 7, 5
 IMAGE = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"')

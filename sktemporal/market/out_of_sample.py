@@ -12,8 +12,8 @@ all rows:
 - :func:`backtest_predictions` backtests those positions with
   :func:`~sktemporal.market.backtest.backtest` against buy-and-hold over the out-of-sample
   period;
-- :func:`threshold_sweep` does so for a range of confidence thresholds, so that the choice
-  of one can be read, and is seen to be a choice.
+- :func:`~sktemporal.market.sweep.threshold_sweep` does so for a range of confidence
+  thresholds (in :mod:`sktemporal.market.sweep`, with the backtest of every CPCV path).
 """
 
 from dataclasses import dataclass
@@ -31,7 +31,6 @@ from sktemporal.meta import confidence_gate, coverage_accuracy_curve
 __all__ = [
     "THRESHOLD_CONSTRAINT",
     "OutOfSampleBacktest",
-    "ThresholdSweep",
     "backtest_predictions",
     "closes_for_dates",
     "coverage_curve",
@@ -39,10 +38,8 @@ __all__ = [
     "prediction_classes",
     "prediction_proba",
     "read_oos_predictions",
-    "SWEEP_COLUMNS",
+    "split_paths",
     "count_trades",
-    "default_thresholds",
-    "threshold_sweep",
 ]
 
 _PREDICTION_COLUMNS = ("fold", "y_true", "predicted_class")
@@ -65,7 +62,9 @@ def read_oos_predictions(path):
     pandas.DataFrame
         Indexed by date (``date``), with columns ``fold``, ``y_true``, ``predicted_class``
         and one ``proba_<class>`` column per class, as
-        :attr:`~sktemporal.market.scores.WalkForwardResult.predictions`.
+        :attr:`~sktemporal.market.scores.WalkForwardResult.predictions`; a run
+        cross-validated with CPCV also has a first column ``path`` (see
+        :func:`split_paths`).
 
     Raises
     ------
@@ -73,7 +72,8 @@ def read_oos_predictions(path):
         If there is no file at ``path``.
     ValueError
         If the file lacks a column, has no rows, has dates that are unparsable, repeated or
-        out of order, or probabilities that are missing or outside [0, 1].
+        out of order (within a path), paths over different dates, or probabilities that are
+        missing or outside [0, 1].
     """
     path = Path(path)
     if not path.is_file():
@@ -96,13 +96,37 @@ def read_oos_predictions(path):
         dates = pd.DatetimeIndex(pd.to_datetime(frame.pop("date"), format="ISO8601"), name="date")
     except (ValueError, TypeError) as error:
         raise ValueError(f"'{path}': cannot parse its dates ({error}).") from None
-    if dates.has_duplicates or not dates.is_monotonic_increasing:
-        raise ValueError(f"'{path}': the dates must be unique and in increasing order.")
     frame.index = dates
+    paths = split_paths(frame) if "path" in frame.columns else [frame]
+    for one in paths:
+        if one.index.has_duplicates or not one.index.is_monotonic_increasing:
+            raise ValueError(f"'{path}': the dates must be unique and in increasing order.")
+        if not one.index.equals(paths[0].index):
+            raise ValueError(f"'{path}': every path must predict the same dates.")
     proba = frame[proba_columns].to_numpy(dtype=float)
     if not (np.isfinite(proba).all() and (proba >= 0).all() and (proba <= 1).all()):
         raise ValueError(f"'{path}': the probabilities must all lie in [0, 1].")
     return frame
+
+
+def split_paths(predictions):
+    """The backtest paths of CPCV predictions, each a single-path frame, in path order.
+
+    Parameters
+    ----------
+    predictions : pandas.DataFrame
+        Out-of-sample predictions; with a ``path`` column when the run was cross-validated
+        with CPCV (:attr:`~sktemporal.market.scores.WalkForwardResult.predictions`).
+
+    Returns
+    -------
+    list of pandas.DataFrame
+        One frame per path without the ``path`` column, each date once; ``[predictions]``
+        without a ``path`` column.
+    """
+    if "path" not in predictions.columns:
+        return [predictions]
+    return [group.drop(columns="path") for _, group in predictions.groupby("path", sort=True)]
 
 
 def prediction_classes(predictions):
@@ -454,137 +478,3 @@ def count_trades(positions):
     held = np.asarray(positions, dtype=float)
     before = np.concatenate([[0.0], held[:-1]])
     return int(np.sum((held != 0) & (held != before)))
-
-
-#: Columns of :attr:`ThresholdSweep.table`.
-SWEEP_COLUMNS = (
-    "coverage",
-    "n_trades",
-    "exposure",
-    "hit_rate",
-    "total_return",
-    "sharpe",
-    "max_drawdown",
-)
-
-
-@dataclass
-class ThresholdSweep:
-    """The out-of-sample backtest at each of a range of confidence thresholds.
-
-    Attributes
-    ----------
-    table : pandas.DataFrame
-        One row per threshold (index ``confidence``), columns :data:`SWEEP_COLUMNS`:
-        coverage (share of days whose top class reached it), trades (positions opened),
-        exposure (share of days in the market), hit rate (share of days in the market
-        that gained), total return, Sharpe ratio and maximum drawdown of the strategy.
-    buy_and_hold : dict of str to float
-        The same metrics of buy-and-hold over the same days.
-    cost_bps : float
-    long_only : bool
-    """
-
-    table: pd.DataFrame
-    buy_and_hold: dict
-    cost_bps: float
-    long_only: bool
-
-    def to_dict(self):
-        """JSON-ready form (NaN → None)."""
-        return nan_to_none(
-            {
-                "cost_bps": self.cost_bps,
-                "long_only": self.long_only,
-                "thresholds": [
-                    {"confidence": float(threshold), **row}
-                    for threshold, row in self.table.to_dict(orient="index").items()
-                ],
-                "buy_and_hold": self.buy_and_hold,
-            }
-        )
-
-    @staticmethod
-    def format_cell(name, value):
-        """One cell of the sweep as text: trades as a count, the rest to 4 decimals."""
-        return str(int(value)) if name == "n_trades" else format_number(value)
-
-    def format_table(self):
-        """The sweep as text, buy-and-hold last, as ``sktemporal backtest`` prints it."""
-        names = [name.removeprefix("n_") for name in SWEEP_COLUMNS]
-        header = f"{'confidence':>10}" + "".join(f"{name:>14}" for name in names)
-        lines = [header, "-" * len(header)]
-        rows = [(f"{threshold:g}", row) for threshold, row in self.table.iterrows()]
-        for label, row in [*rows, ("buy & hold", self.buy_and_hold)]:
-            cells = "".join(f"{self.format_cell(name, row[name]):>14}" for name in SWEEP_COLUMNS)
-            lines.append(f"{label:>10}{cells}")
-        return "\n".join(lines)
-
-
-def default_thresholds(n_classes):
-    """Confidence thresholds from just above chance (``1 / n_classes``) to 0.95, by 0.05."""
-    start = np.ceil(20.0 / n_classes + 1e-9) / 20.0
-    return np.round(np.arange(start, 0.951, 0.05), 2)
-
-
-@validate_params(
-    {
-        "predictions": [pd.DataFrame],
-        "close": [pd.Series],
-        "thresholds": ["array-like", None],
-        "cost_bps": COST_BPS_CONSTRAINT,
-        "long_only": ["boolean"],
-    },
-    prefer_skip_nested_validation=True,
-)
-def threshold_sweep(predictions, close, *, thresholds=None, cost_bps=0.0, long_only=False):
-    """Backtest the out-of-sample predictions at each of a range of confidence thresholds.
-
-    One :func:`backtest_predictions` per threshold, on the same predictions and closes: how
-    coverage, trades, hit rate, return, Sharpe ratio and drawdown move with the threshold.
-    The sweep is read on the out-of-sample predictions that any chosen threshold is then
-    judged on, so picking the best row of it overfits: it shows how much the result depends
-    on the choice, not which choice is right.
-
-    Parameters
-    ----------
-    predictions : pandas.DataFrame
-        Out-of-sample predictions, as :func:`read_oos_predictions` returns them.
-    close : pandas.Series
-        Closing prices indexed by date, as for :func:`backtest_predictions`.
-    thresholds : array-like of float in [0, 1], default=None
-        ``None``: from just above chance to 0.95 by 0.05 (:func:`default_thresholds`).
-    cost_bps : float, default=0.0
-        Cost of trading one unit of position, in basis points.
-    long_only : bool, default=False
-        Stay flat instead of going short.
-
-    Returns
-    -------
-    ThresholdSweep
-    """
-    if thresholds is None:
-        thresholds = default_thresholds(len(prediction_classes(predictions)))
-    thresholds = np.asarray(thresholds, dtype=float).ravel()
-    if thresholds.size == 0 or not np.all((thresholds >= 0) & (thresholds <= 1)):
-        raise ValueError(f"thresholds must be probabilities in [0, 1], got {thresholds}.")
-    rows = {}
-    for threshold in thresholds:
-        result = backtest_predictions(
-            predictions, close, threshold=float(threshold), cost_bps=cost_bps, long_only=long_only
-        )
-        metrics = result.result.metrics
-        rows[float(threshold)] = {
-            "coverage": result.coverage,
-            "n_trades": result.n_trades,
-            **{name: metrics[name] for name in SWEEP_COLUMNS[2:]},
-        }
-    table = pd.DataFrame.from_dict(rows, orient="index", columns=list(SWEEP_COLUMNS))
-    table.index.name = "confidence"
-    benchmark = result.result.benchmark_metrics
-    buy_and_hold = {
-        "coverage": 1.0,
-        "n_trades": 1,
-        **{name: benchmark[name] for name in SWEEP_COLUMNS[2:]},
-    }
-    return ThresholdSweep(table, buy_and_hold, float(cost_bps), bool(long_only))

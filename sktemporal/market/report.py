@@ -20,16 +20,15 @@ from sklearn.utils._param_validation import Interval, validate_params
 
 from sktemporal.market.backtest import COST_BPS_CONSTRAINT, METRIC_NAMES
 from sktemporal.market.out_of_sample import (
-    SWEEP_COLUMNS,
     THRESHOLD_CONSTRAINT,
     backtest_predictions,
     coverage_curve,
     prediction_classes,
-    threshold_sweep,
 )
 from sktemporal.market.saved_run import TrainingRunFiles
 from sktemporal.market.scores import BASELINES, METRICS
 from sktemporal.market.serialization import format_number, iso_date
+from sktemporal.market.sweep import SWEEP_COLUMNS, threshold_sweep
 
 __all__ = ["build_report"]
 
@@ -198,17 +197,19 @@ def _page(evaluation, train_report, backtested, sweep, model, window_dates, atte
         ),
     ]
     n_folds = len(train_report["folds"])
+    scheme = train_report["parameters"].get("cv", {}).get("scheme", "walk-forward")
     sections = [
         _section("Run", _key_value_table(_run_rows(evaluation, train_report, model))),
         _section(
-            f"Walk-forward scores, mean ± std over {n_folds} folds",
+            f"{_SCHEME_NAMES[scheme]} scores, mean ± std over {n_folds} folds",
             _scores_table(train_report)
-            + "<p class='note'>Each fold trains on the past only and is scored on the next "
-            "block of days. majority: the training fold's most frequent class; persistence: "
-            "the last realised direction (no probabilities, hence no log loss); "
-            "logistic_regression: the features of the day predicted alone. Best in bold.</p>",
+            + f"<p class='note'>{_SCHEME_NOTES[scheme]} majority: the training fold's most "
+            "frequent class; persistence: the last realised direction (no probabilities, "
+            "hence no log loss); logistic_regression: the features of the day predicted "
+            "alone. Best in bold.</p>",
         ),
-        _section("Walk-forward folds", _folds_table(train_report)),
+        *_paths_sections(train_report),
+        _section(f"{_SCHEME_NAMES[scheme]} folds", _folds_table(train_report)),
         _section(
             "Out-of-sample backtest",
             "".join(
@@ -229,7 +230,15 @@ def _page(evaluation, train_report, backtested, sweep, model, window_dates, atte
             + "<p class='note'>The same out-of-sample days at each threshold: coverage (days "
             "whose top class reached it), trades (positions opened), exposure (days in the "
             "market), hit rate (days in the market that gained). Read on the days it is "
-            "judged on, so the best row is an optimistic choice, not a result.</p>",
+            "judged on, so the best row is an optimistic choice, not a result.</p>"
+            + "".join(
+                f"<p>{_escape(line)}</p>"
+                for line in sweep.overfitting().format_text("confidence threshold").split("\n")
+            )
+            + "<p class='note'>PBO: Bailey, Borwein, López de Prado and Zhu, J. Computational "
+            "Finance 2017; deflated Sharpe ratio: Bailey and López de Prado, J. Portfolio "
+            "Management 2014; both computed by the purgedcv library on the daily returns of "
+            "every threshold above.</p>",
         ),
         *(_figure(title, png, caption) for title, png, caption in figures),
     ]
@@ -376,6 +385,77 @@ def _scores_table(train_report):
             row.append(("html", f"<b>{text}</b>" if best.get(metric) == name else text))
         rows.append(row)
     return _table(("method", *METRICS), rows)
+
+
+_SCHEME_NAMES = {
+    "walk-forward": "Walk-forward",
+    "purged-kfold": "Purged k-fold",
+    "cpcv": "CPCV",
+}
+
+_SCHEME_NOTES = {
+    "walk-forward": "Each fold trains on the past only and is scored on the next block of days.",
+    "purged-kfold": "Each fold is scored on one block of days and trains on the others, "
+    "without the days whose label overlaps a test label (purged) and the days just after "
+    "the block (embargoed).",
+    "cpcv": "Combinatorial purged cross-validation: each fit is scored on two or more blocks "
+    "of days and trains on the others, purged and embargoed.",
+}
+
+
+def _paths_sections(train_report):
+    """CPCV: the scores over the paths and each path's backtest; nothing otherwise."""
+    paths = train_report.get("paths")
+    if not paths:
+        return []
+    names = ("model", *BASELINES)
+    rows = []
+    for name in names:
+        row = [name]
+        for metric in METRICS:
+            spread = paths["summary"][name][metric]
+            text = format_number(spread["mean"], spread["std"])
+            if spread["worst"] is not None:
+                text += f" (worst {format_number(spread['worst'])})"
+            row.append(text)
+        rows.append(row)
+    sections = [
+        _section(
+            f"Scores over the {len(paths['scores'])} CPCV paths",
+            _table(("method", *METRICS), rows)
+            + "<p class='note'>Each path is a full out-of-sample history of every day, put "
+            "together from the fits that tested its blocks (López de Prado, Advances in "
+            "Financial Machine Learning, 2018, section 12.4): the spread over paths is the "
+            "spread of the result itself.</p>",
+        )
+    ]
+    backtests = paths.get("backtest")
+    if backtests:
+        rows = [
+            (
+                row["path"],
+                f"{row['confidence']:g}",
+                row["n_trades"],
+                format_number(row["total_return"]),
+                format_number(row["sharpe"]),
+            )
+            for row in backtests["paths"]
+        ]
+        spread = "; ".join(
+            f"confidence {confidence}: Sharpe ratio {format_number(s['mean'], s['std'])}, "
+            f"worst {format_number(s['worst'])}"
+            for confidence, s in backtests["sharpe_over_paths"].items()
+        )
+        sections.append(
+            _section(
+                "Backtest of each CPCV path",
+                _table(("path", "confidence", "trades", "total return", "sharpe"), rows)
+                + f"<p>{_escape(spread)}; buy and hold "
+                f"{format_number(backtests['buy_and_hold_sharpe'])}.</p>"
+                + "<p class='note'>Confidence 0 acts on every day's most probable class.</p>",
+            )
+        )
+    return sections
 
 
 def _folds_table(train_report):

@@ -8,7 +8,7 @@ from another run.
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,7 @@ from sktemporal.market.out_of_sample import (
     backtest_predictions,
     closes_for_dates,
     read_oos_predictions,
+    split_paths,
 )
 from sktemporal.market.serialization import iso_date
 
@@ -55,11 +56,14 @@ class SavedEvaluation:
     pipeline : dict
         Its preprocessing file (:func:`~sktemporal.market.direction_model.read_pipeline`).
     predictions : pandas.DataFrame
-        The walk-forward out-of-sample predictions (:func:`read_oos_predictions`).
+        The out-of-sample predictions (:func:`read_oos_predictions`), each date once: of the
+        first path when the run was cross-validated with CPCV.
     prices : pandas.DataFrame
         The daily prices: those given, or the bundled ones the model was trained on.
     source : str
         Where the prices come from: ``"data"`` when given, else :data:`BUNDLED_SOURCE`.
+    paths : list of pandas.DataFrame
+        Every path's predictions (:func:`split_paths`): CPCV's paths, or ``[predictions]``.
     """
 
     model_path: Path
@@ -67,6 +71,7 @@ class SavedEvaluation:
     predictions: pd.DataFrame
     prices: pd.DataFrame
     source: str
+    paths: list = field(default_factory=list)
 
 
 class TrainingRunFiles:
@@ -203,8 +208,8 @@ class TrainingRunFiles:
     def read_evaluation(self, data=None):
         """The out-of-sample predictions and their prices, checked: see :func:`load_evaluation`."""
         with locked(self.model):
-            pipeline, predictions = self._read_predictions()
-        return self._with_prices(pipeline, predictions, data)
+            pipeline, paths = self._read_predictions()
+        return self._with_prices(pipeline, paths, data)
 
     def _read_predictions(self):
         pipeline = read_pipeline(self.model)
@@ -224,11 +229,12 @@ class TrainingRunFiles:
                 f"'{self.predictions}' is not the predictions file that was written with "
                 f"'{self.model}'; keep the files of one `sktemporal train` run together."
             )
-        return pipeline, read_oos_predictions(self.predictions)
+        return pipeline, split_paths(read_oos_predictions(self.predictions))
 
-    def _with_prices(self, pipeline, predictions, data):
+    def _with_prices(self, pipeline, paths, data):
         from sktemporal.market.labels import make_direction_labels
 
+        predictions = paths[0]  # every path predicts the same dates with the same labels
         trained_on = pipeline.get("trained_on", {}).get("data_source")
         if data is None:
             if trained_on != BUNDLED_SOURCE:
@@ -258,7 +264,7 @@ class TrainingRunFiles:
                 f"{iso_date(predictions.index[np.argmax(differ)])}); use the prices it was "
                 "trained on."
             )
-        return SavedEvaluation(self.model, pipeline, predictions, data, source)
+        return SavedEvaluation(self.model, pipeline, predictions, data, source, paths)
 
 
 def load_evaluation(model_path, data=None):
