@@ -28,6 +28,7 @@ import warnings
 from pathlib import Path
 
 from sktemporal._quiet import native_stderr_hidden
+from sktemporal.model_selection import CV_SCHEMES
 
 __all__ = ["main"]
 
@@ -171,7 +172,8 @@ def _build_parser():
         help="evaluate walk-forward against baselines, then fit and save the model",
         description=(
             "Walk-forward evaluation of a direction classifier on daily OHLCV prices: "
-            "TimeSeriesSplit(n_splits, gap=horizon) over the labelled rows, a scaler fitted on "
+            "TimeSeriesSplit(n_splits, gap=horizon) over the labelled rows (or, with --cv, "
+            "purged k-fold or combinatorial purged cross-validation), a scaler fitted on "
             "each training period only, windows over the whole scaled table. Prints accuracy, "
             "balanced accuracy, macro F1 and log loss per fold and their mean ± std, for the "
             "model and the majority-class, persistence and logistic-regression baselines. Then "
@@ -236,7 +238,27 @@ def _build_parser():
         new_name="--flat-band",
     )
     train.add_argument(
-        "--n-splits", type=_integer(2), default=5, help="walk-forward folds (default: %(default)s)"
+        "--cv",
+        choices=CV_SCHEMES,
+        default="walk-forward",
+        help="how the labelled rows are split: walk-forward trains on the past only; "
+        "purged-kfold and cpcv (combinatorial purged cross-validation) also train after the "
+        "test block, purging training rows whose label overlaps a test label and embargoing "
+        "horizon + sequence length - 1 rows after it; cpcv scores C(n-1, k-1) full "
+        "out-of-sample paths and backtests each (default: %(default)s)",
+    )
+    train.add_argument(
+        "--n-splits",
+        type=_integer(2),
+        default=5,
+        help="folds, or blocks with --cv cpcv (default: %(default)s)",
+    )
+    train.add_argument(
+        "--n-test-groups",
+        type=_integer(1),
+        default=2,
+        help="with --cv cpcv: blocks tested by each fit, fewer than --n-splits; "
+        "C(n-splits, n-test-groups) fits (default: %(default)s)",
     )
     train.add_argument("--batch-size", type=_integer(1), default=32, help="(default: %(default)s)")
     train.add_argument(
@@ -467,6 +489,11 @@ def _train(args, stdout, stderr):
         files = TrainingRunFiles(args.model_path or DEFAULT_MODEL_PATHS[args.model], args.report)
     except ValueError as error:
         raise _UsageError(f"argument --model-path/--report: {_one_line(error)}") from None
+    if args.cv == "cpcv" and args.n_test_groups >= args.n_splits:
+        raise _UsageError(
+            f"argument --n-test-groups: must be smaller than --n-splits ({args.n_splits}) "
+            "with --cv cpcv"
+        )
     params = _classifier_params(args)
     settings = {
         "sequence_length": args.sequence_length,
@@ -477,14 +504,25 @@ def _train(args, stdout, stderr):
     prices = _load_prices(
         args,
         needed,
-        f"a {args.n_splits}-fold walk-forward evaluation with --sequence-length "
+        f"a {args.n_splits}-fold {args.cv} evaluation with --sequence-length "
         f"{args.sequence_length} and --horizon {args.horizon}",
     )
+    n_fits = args.n_splits
+    folds = f"{args.n_splits} folds"
+    if args.cv == "cpcv":
+        n_fits = math.comb(args.n_splits, args.n_test_groups)
+        n_paths = math.comb(args.n_splits - 1, args.n_test_groups - 1)
+        folds = (
+            f"CPCV over {args.n_splits} blocks, {args.n_test_groups} tested per fit: {n_fits} "
+            f"fits, {n_paths} paths"
+        )
+    elif args.cv == "purged-kfold":
+        folds = f"purged {args.n_splits}-fold"
     source = args.data_path or BUNDLED_SOURCE
     backend, reason = args.keras_backend
     print(
         f"{source}: {len(prices)} rows, {prices.index[0]:%Y-%m-%d} to "
-        f"{prices.index[-1]:%Y-%m-%d}; {args.model}, {args.n_splits} folds, sequence length "
+        f"{prices.index[-1]:%Y-%m-%d}; {args.model}, {folds}, sequence length "
         f"{args.sequence_length}, horizon {args.horizon}, flat band ±{args.flat_band:g}; "
         f"Keras on {backend} ({reason})",
         file=stdout,
@@ -494,7 +532,7 @@ def _train(args, stdout, stderr):
     progress = None
     if not args.quiet:
         progress = TrainingProgress(
-            args.n_splits + 1, args.epochs, restores_best=bool(args.patience), stream=stderr
+            n_fits + 1, args.epochs, restores_best=bool(args.patience), stream=stderr
         )
     result, lookahead, report = run_training(
         prices,
@@ -502,6 +540,8 @@ def _train(args, stdout, stderr):
         files,
         **settings,
         n_splits=args.n_splits,
+        cv=args.cv,
+        n_test_groups=args.n_test_groups,
         source=source,
         progress=progress,
         command_line={
@@ -511,6 +551,8 @@ def _train(args, stdout, stderr):
         },
     )
     print(result.format_table(), file=stdout)
+    if "paths" in report:
+        print(_format_path_backtests(report["paths"]["backtest"]), file=stdout)
     print(
         f"look-ahead check of the final model: {'LEAK' if lookahead.leaks else 'no leak'} "
         f"({len(lookahead.details)} perturbed predictions compared)",
@@ -518,11 +560,46 @@ def _train(args, stdout, stderr):
     )
     print(
         f"saved the model to {files.model} (+ {files.pipeline.name}, "
-        f"{files.predictions.name}: {len(result.predictions)} out-of-sample predictions) and the "
+        f"{files.predictions.name}: {_prediction_count(result)}) and the "
         f"report to {files.report} in {report['elapsed_seconds']:.0f} s",
         file=stdout,
     )
     return 0
+
+
+def _format_path_backtests(backtests):
+    """The per-path backtest of a CPCV run as text: Sharpe ratio and return per path."""
+    lines = [
+        "backtest of each CPCV path (out-of-sample predictions; confidence 0 acts on every "
+        "day's most probable class):",
+        f"{'path':>6}{'confidence':>12}{'trades':>8}{'total return':>14}{'sharpe':>10}",
+    ]
+    for row in backtests["paths"]:
+        lines.append(
+            f"{row['path']:>6}{row['confidence']:>12g}{row['n_trades']:>8}"
+            f"{_score_text(row['total_return']):>14}{_score_text(row['sharpe']):>10}"
+        )
+    for confidence, spread in backtests["sharpe_over_paths"].items():
+        lines.append(
+            f"confidence {confidence}: Sharpe ratio over the paths {_score_text(spread['mean'])} ± "
+            f"{_score_text(spread['std'])}, worst {_score_text(spread['worst'])}; buy-and-hold "
+            f"{_score_text(backtests['buy_and_hold_sharpe'])}"
+        )
+    return "\n".join(lines)
+
+
+def _prediction_count(result):
+    out_of_sample = result.out_of_sample()
+    if out_of_sample["n_paths"] > 1:
+        return (
+            f"{out_of_sample['n_samples']} out-of-sample days on each of "
+            f"{out_of_sample['n_paths']} paths"
+        )
+    return f"{out_of_sample['n_samples']} out-of-sample predictions"
+
+
+def _score_text(value):
+    return "n/a" if value is None else f"{value:.4f}"
 
 
 def _predict(args, stdout, stderr):
@@ -555,8 +632,9 @@ def _saved_prices(args):
 
 
 def _backtest(args, stdout, stderr):
-    from sktemporal.market.out_of_sample import backtest_predictions, threshold_sweep
+    from sktemporal.market.out_of_sample import backtest_predictions
     from sktemporal.market.saved_run import TrainingRunFiles
+    from sktemporal.market.sweep import path_backtest_report, threshold_sweep
 
     evaluation = TrainingRunFiles(args.model_path).read_evaluation(_saved_prices(args))
     settings = {"cost_bps": args.cost_bps, "long_only": args.long_only}
@@ -564,7 +642,10 @@ def _backtest(args, stdout, stderr):
     result = backtest_predictions(
         evaluation.predictions, close, threshold=args.confidence, **settings
     )
-    print(f"{args.model_path}: walk-forward out-of-sample predictions only", file=stdout)
+    which = ""
+    if len(evaluation.paths) > 1:
+        which = f" (CPCV: path 1 of {len(evaluation.paths)}; every path below)"
+    print(f"{args.model_path}: out-of-sample predictions only{which}", file=stdout)
     print(result.format_table(), file=stdout)
     sweep = threshold_sweep(evaluation.predictions, close, **settings)
     print(
@@ -573,6 +654,12 @@ def _backtest(args, stdout, stderr):
         file=stdout,
     )
     print(sweep.format_table(), file=stdout)
+    print(sweep.overfitting().format_text("confidence threshold"), file=stdout)
+    if len(evaluation.paths) > 1:
+        paths = path_backtest_report(
+            evaluation.paths, close, thresholds=(0.0, args.confidence), **settings
+        )
+        print(_format_path_backtests(paths), file=stdout)
     return 0
 
 

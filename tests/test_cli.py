@@ -15,6 +15,8 @@ import pytest
 from sktemporal.cli import main
 from sktemporal.market.datasets import load_sp500
 from sktemporal.market.features import TechnicalIndicators
+from sktemporal.market.out_of_sample import read_oos_predictions
+from sktemporal.market.sweep import threshold_sweep
 
 N_ROWS, SEQUENCE_LENGTH, N_SPLITS = 300, 10, 2
 TINY = [
@@ -360,9 +362,18 @@ def test_backtest_numbers_equal_a_recomputation_on_the_saved_predictions(
     correct = (oos["y_true"] == oos["predicted_class"])[confident]
     assert f"acted on {confident.sum()} of {len(oos)} days" in out
     # The sweep: one row per threshold, its row at the median threshold's neighbours too.
-    sweep = out.split("the same backtest at other confidence thresholds")[1].splitlines()
+    sweep, odds = out.split("the same backtest at other confidence thresholds")[1].split(
+        "probability of backtest overfitting"
+    )
+    sweep = sweep.splitlines()
     assert sweep[-1].split()[:3] == ["buy", "&", "hold"]
     assert len(sweep) >= 10
+    # The overfitting odds of picking the sweep's best row, recomputed.
+    expected_odds = threshold_sweep(
+        read_oos_predictions(folder / "m.keras.oos.csv"), close, cost_bps=5, long_only=long_only
+    ).overfitting()
+    assert f"splits): {expected_odds.pbo:.4f}" in odds
+    assert f"deflated Sharpe ratio: {expected_odds.deflated_sharpe_ratio:.4f}" in odds
     assert f"coverage {confident.mean():.4f}, accuracy on them {correct.mean():.4f}" in out
 
     # The position decided at t earns t -> t+1: a position shifted by a day changes results.
@@ -500,6 +511,8 @@ def test_bad_csv_fails_in_one_line_and_writes_nothing(case, tmp_path, capsys):
         (["--flat-band", "-0.1"], "argument --flat-band: must be a finite number >= 0"),
         (["--sequence-length", "1"], "argument --sequence-length: must be an integer >= 2"),
         (["--n-splits", "1"], "argument --n-splits: must be an integer >= 2"),
+        (["--cv", "kfold"], "argument --cv: invalid choice: 'kfold'"),
+        (["--cv", "cpcv", "--n-test-groups", "2"], "must be smaller than --n-splits (2)"),
         (["--model", "gru"], "argument --model: invalid choice: 'gru'"),
         (["--d-model", "8"], "argument --d-model: applies to --model transformer only"),
         (["--model", "transformer", "--d-model", "6"], "4 heads do not divide --d-model 6"),
@@ -692,3 +705,30 @@ def test_train_with_a_checkpoint_folder_records_it_in_the_report(prices_csv, tmp
     assert status == 0, err
     report = json.loads((tmp_path / "m.keras.report.json").read_text())
     assert report["parameters"]["command_line"]["checkpoint_dir"] == str(backups)
+
+
+def test_train_with_cpcv_reports_and_backtests_every_path(prices_csv, tmp_path):
+    model = str(tmp_path / "m.keras")
+    argv = ["train", "--data-path", str(prices_csv), "--model-path", model, "--quiet"]
+    status, out, err = run([*argv, *TINY_LSTM, "--cv", "cpcv", "--n-splits", "3"])
+
+    assert status == 0, err
+    assert "CPCV over 3 blocks, 2 tested per fit: 3 fits, 2 paths" in out
+    assert "over the 2 CPCV paths" in out and "backtest of each CPCV path" in out
+    report = json.loads((tmp_path / "m.keras.report.json").read_text())
+    assert report["parameters"]["cv"]["scheme"] == "cpcv" and len(report["folds"]) == 3
+    saved = pd.read_csv(tmp_path / "m.keras.oos.csv")
+    assert sorted(saved["path"].unique()) == [1, 2]
+    # The report's numbers, recomputed from the saved predictions.
+    for entry in report["paths"]["scores"]:
+        path = saved[saved["path"] == entry["path"]]
+        assert len(path) == N_PREDICTIONS - 1  # the last full window has no label
+        accuracy = float(np.mean(path["predicted_class"] == path["y_true"]))
+        assert entry["scores"]["model"]["accuracy"] == pytest.approx(accuracy)
+    backtests = report["paths"]["backtest"]
+    assert {row["path"] for row in backtests["paths"]} == {1, 2}
+
+    status, out, err = run(["backtest", "--model-path", model, "--data-path", str(prices_csv)])
+    assert status == 0, err
+    assert "CPCV: path 1 of 2" in out and "backtest of each CPCV path" in out
+    assert "probability of backtest overfitting" in out and "deflated Sharpe ratio" in out

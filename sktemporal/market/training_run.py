@@ -8,6 +8,8 @@ import contextlib
 import time
 
 from sktemporal.market.direction_model import fit_direction_model
+from sktemporal.market.out_of_sample import split_paths
+from sktemporal.market.sweep import path_backtest_report
 from sktemporal.market.walk_forward import fresh_clone, walk_forward_evaluate, with_callback
 
 __all__ = ["run_training"]
@@ -23,13 +25,17 @@ def run_training(
     threshold,
     n_splits,
     source,
+    cv="walk-forward",
+    n_test_groups=2,
+    confidence=0.65,
     progress=None,
     command_line=None,
 ):
     """Evaluate ``classifier`` walk-forward, fit it on all rows, check it, save the run.
 
     1. :func:`~sktemporal.market.walk_forward.walk_forward_evaluate` scores it fold by fold
-       against the baselines and keeps every fold's out-of-sample predictions;
+       against the baselines and keeps every fold's out-of-sample predictions; with CPCV,
+       every path is also backtested (:func:`~sktemporal.market.sweep.path_backtest_report`);
     2. :func:`~sktemporal.market.direction_model.fit_direction_model` fits a fresh copy on
        all labelled rows;
     3. :meth:`~sktemporal.market.direction_model.DirectionModel.check_no_lookahead` checks
@@ -50,6 +56,13 @@ def run_training(
         As for :func:`~sktemporal.market.walk_forward.walk_forward_evaluate`.
     source : str
         Where the prices come from, recorded with the model and in the report.
+    cv : {"walk-forward", "purged-kfold", "cpcv"}, default="walk-forward"
+        How the evaluation splits the samples.
+    n_test_groups : int, default=2
+        CPCV only: blocks tested by each fit.
+    confidence : float, default=0.65
+        CPCV only: the confidence threshold each path is backtested at, besides 0 (every
+        day's most probable class acted on).
     progress : TrainingProgress, default=None
         Follows the epochs of every fit (:class:`~sktemporal.market.progress.TrainingProgress`,
         entered here); None for no progress output.
@@ -69,7 +82,14 @@ def run_training(
     settings = {"sequence_length": sequence_length, "horizon": horizon, "threshold": threshold}
     with progress or contextlib.nullcontext():
         result = walk_forward_evaluate(
-            prices, classifier, n_splits=n_splits, refit=False, progress=progress, **settings
+            prices,
+            classifier,
+            n_splits=n_splits,
+            cv=cv,
+            n_test_groups=n_test_groups,
+            refit=False,
+            progress=progress,
+            **settings,
         )
         final = fresh_clone(classifier, "final")
         if progress is not None:
@@ -84,6 +104,10 @@ def run_training(
     }
 
     report = result.to_dict()
+    if "paths" in report:
+        report["paths"]["backtest"] = path_backtest_report(
+            split_paths(result.predictions), prices["close"], thresholds=(0.0, confidence)
+        )
     report["parameters"]["command_line"] = command_line or {}
     report["data"]["source"] = str(source)
     report["lookahead_check"] = {
