@@ -14,6 +14,9 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # The examples draw with matplotlib's non-interactive backend.
 os.environ.setdefault("MPLBACKEND", "Agg")
+# The gallery runs on JAX (a core dependency), as the command line does: 2-3 times faster
+# than TensorFlow on CPU. A KERAS_BACKEND set by the caller is kept.
+os.environ.setdefault("KERAS_BACKEND", "jax")
 # TensorFlow's notes on retraced functions between folds are not problems of the examples.
 logging.getLogger("tensorflow").setLevel(logging.ERROR)
 

@@ -580,9 +580,13 @@ def _format_path_backtests(backtests):
             f"{_score_text(row['total_return']):>14}{_score_text(row['sharpe']):>10}"
         )
     for confidence, spread in backtests["sharpe_over_paths"].items():
+        if spread["mean"] is None:
+            lines.append(f"confidence {confidence}: no path held a position")
+            continue
         lines.append(
-            f"confidence {confidence}: Sharpe ratio over the paths {_score_text(spread['mean'])} ± "
-            f"{_score_text(spread['std'])}, worst {_score_text(spread['worst'])}; buy-and-hold "
+            f"confidence {confidence}: Sharpe ratio over the paths "
+            f"{_score_text(spread['mean'])} ± {_score_text(spread['std'])}, worst "
+            f"{_score_text(spread['worst'])}; buy-and-hold "
             f"{_score_text(backtests['buy_and_hold_sharpe'])}"
         )
     return "\n".join(lines)

@@ -444,6 +444,8 @@ def _paths_sections(train_report):
         spread = "; ".join(
             f"confidence {confidence}: Sharpe ratio {format_number(s['mean'], s['std'])}, "
             f"worst {format_number(s['worst'])}"
+            if s["mean"] is not None
+            else f"confidence {confidence}: no path held a position"
             for confidence, s in backtests["sharpe_over_paths"].items()
         )
         sections.append(

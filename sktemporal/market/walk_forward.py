@@ -267,6 +267,55 @@ def walk_forward_evaluate(
             print(_progress_line(fold, n_folds, time.perf_counter() - started), file=sys.stderr)
 
     tests = [test for _, test in splitter.split(y_samples)]
+    predictions, path_scores = _out_of_sample_paths(
+        splitter, cv, tests, outputs, dates, y_samples, classes
+    )
+
+    result = WalkForwardResult(
+        folds=folds,
+        classes=classes,
+        class_shares=class_shares(y_samples, classes),
+        data={
+            "n_rows": len(ohlcv),
+            "first_date": iso_date(ohlcv.index[0]),
+            "last_date": iso_date(ohlcv.index[-1]),
+            "n_labelled_rows": len(y),
+            "n_samples": len(y_samples),
+            "first_sample_date": iso_date(dates[0]),
+            "last_sample_date": iso_date(dates[-1]),
+        },
+        parameters={
+            "sequence_length": sequence_length,
+            "horizon": horizon,
+            "threshold": threshold,
+            "n_splits": n_splits,
+            "cv": _cv_parameters(splitter, cv, n_test_groups),
+            "warmup_rows": TechnicalIndicators.warmup_rows,
+            "classifier": type(classifier).__name__,
+            "classifier_params": json_params(classifier),
+        },
+        predictions=predictions,
+        path_scores=path_scores,
+    )
+    if refit:
+        result.model = fit_on_features(
+            X,
+            y,
+            fresh_clone(classifier, "final"),
+            sequence_length=sequence_length,
+            horizon=horizon,
+            threshold=threshold,
+        )
+    return result
+
+
+def _out_of_sample_paths(splitter, cv, tests, outputs, dates, y_samples, classes):
+    """The model's out-of-sample predictions and, for CPCV, every method's scores per path.
+
+    Walk-forward and purged k-fold make one path of the folds' predictions; CPCV makes
+    ``C(n_splits - 1, n_test_groups - 1)``, each block taken from one of the folds that
+    tested it (``purgedcv``'s path assignment).
+    """
     if cv == "cpcv":
         # Path p takes each block's predictions from the fold that the path was given for it.
         fold_of = splitter.reconstruct_paths(
@@ -302,43 +351,7 @@ def walk_forward_evaluate(
             }
             for number, path in enumerate(paths, start=1)
         }
-
-    result = WalkForwardResult(
-        folds=folds,
-        classes=classes,
-        class_shares=class_shares(y_samples, classes),
-        data={
-            "n_rows": len(ohlcv),
-            "first_date": iso_date(ohlcv.index[0]),
-            "last_date": iso_date(ohlcv.index[-1]),
-            "n_labelled_rows": len(y),
-            "n_samples": len(y_samples),
-            "first_sample_date": iso_date(dates[0]),
-            "last_sample_date": iso_date(dates[-1]),
-        },
-        parameters={
-            "sequence_length": sequence_length,
-            "horizon": horizon,
-            "threshold": threshold,
-            "n_splits": n_splits,
-            "cv": _cv_parameters(splitter, cv, n_test_groups),
-            "warmup_rows": TechnicalIndicators.warmup_rows,
-            "classifier": type(classifier).__name__,
-            "classifier_params": json_params(classifier),
-        },
-        predictions=pd.concat(predictions),
-        path_scores=path_scores,
-    )
-    if refit:
-        result.model = fit_on_features(
-            X,
-            y,
-            fresh_clone(classifier, "final"),
-            sequence_length=sequence_length,
-            horizon=horizon,
-            threshold=threshold,
-        )
-    return result
+    return pd.concat(predictions), path_scores
 
 
 def _path_outputs(fold_of_row, tests, outputs, n_samples):
