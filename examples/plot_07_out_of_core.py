@@ -57,8 +57,11 @@ stream = WindowStream(
 scaler = partial_fit_table(StandardScaler(), stream)  # one pass over the raw rows
 stream = stream.with_transform(scaler)
 
+# A small network (one convolution block of 8 filters in its stem): the example is about
+# the stream, not about accuracy.
 clf = AttentionLSTMClassifier(
     lstm_units=8, attention_units=4, dense_units=4, batch_size=64, random_state=0,
+    stem_filters=(8,), stem_kernel_sizes=(3,),
 )
 partial_fit_windows(clf, stream, classes=[-1, 0, 1], epochs=3)
 

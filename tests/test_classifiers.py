@@ -25,7 +25,7 @@ from sktemporal import (
 )
 from sktemporal.classifiers._plan import split_validation_tail
 from sktemporal.classifiers._schedule import WarmupCosineDecay
-from tests.conftest import TINY_LSTM, TINY_TRANSFORMER
+from tests.conftest import TINY_LSTM, TINY_STEM, TINY_TRANSFORMER
 
 
 def test_both_are_classifiers_for_scikit_learn(classifier):
@@ -260,12 +260,14 @@ def test_pipeline_in_grid_search_with_time_series_split():
     )
     search = GridSearchCV(
         pipe,
-        {"window__sequence_length": [3, 5], "clf__lstm_units": [2, 4]},
+        # A parameter of the windows and one of the network, each routed through the pipeline.
+        {"window__sequence_length": [3, 5], "clf__lstm_units": [2]},
         cv=TimeSeriesSplit(n_splits=2, gap=1),
         scoring="balanced_accuracy",
     )
     search.fit(table, y)
-    assert len(search.cv_results_["params"]) == 4
+    assert len(search.cv_results_["params"]) == 2
+    assert search.best_estimator_.named_steps["clf"].lstm_units == 2
     assert search.best_estimator_.predict(table).shape == (160,)
 
 
@@ -289,6 +291,7 @@ def test_cross_val_score_with_an_integer_cv_is_stratified_for_a_classifier():
                     dense_units=2,
                     epochs=1,
                     random_state=0,
+                    **TINY_STEM,
                 ),
             ),
         ]

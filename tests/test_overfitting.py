@@ -52,6 +52,11 @@ def test_settings_that_never_trade_count_as_trials_with_no_returns():
     assert odds.n_trials == 3 and odds.n_active == 1
     assert "1 of which ever held a position" in odds.format_text()
 
+    idle = backtest_overfitting(returns[[0.8, 0.9]], n_blocks=6)
+    assert idle.selected is None and np.isnan(idle.pbo) and np.isnan(idle.deflated_sharpe_ratio)
+    assert "no selection to judge" in idle.format_text()
+    assert idle.to_dict()["pbo"] is None
+
 
 @pytest.mark.parametrize(
     "returns, n_blocks, message",

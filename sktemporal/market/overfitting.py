@@ -59,7 +59,8 @@ class OverfittingOdds:
         Settings whose returns vary (a setting that never trades earns 0 every day and
         counts as a trial with a Sharpe ratio of 0).
     selected : object
-        The setting with the highest Sharpe ratio over the whole period.
+        The setting with the highest Sharpe ratio over the whole period; None when no
+        setting ever held a position (every odd is then NaN).
     selected_sharpe : float
         Its annualised Sharpe ratio.
     probabilistic_sharpe_ratio : float
@@ -92,6 +93,11 @@ class OverfittingOdds:
 
     def format_text(self, setting="setting"):
         """Three lines for a terminal: PBO, the selected setting, its DSR."""
+        if self.n_active == 0:
+            return (
+                f"probability of backtest overfitting: none of the {self.n_trials} settings ever "
+                "held a position, so there is no selection to judge"
+            )
         return "\n".join(
             [
                 f"probability of backtest overfitting (PBO, CSCV over {self.n_blocks} blocks, "
@@ -170,6 +176,22 @@ def backtest_overfitting(returns, *, n_blocks=16, periods_per_year=252):
             f"returns have {len(values)} periods, fewer than n_blocks={n_blocks}; use fewer "
             "blocks."
         )
+    n_active = int(np.sum(np.ptp(values, axis=0) > 0))
+    if n_active == 0:
+        # Every setting earned nothing: there is no selection to judge.
+        nan = float("nan")
+        return OverfittingOdds(
+            pbo=nan,
+            n_combinations=0,
+            n_blocks=int(n_blocks),
+            n_trials=values.shape[1],
+            n_active=0,
+            selected=None,
+            selected_sharpe=nan,
+            probabilistic_sharpe_ratio=nan,
+            deflated_sharpe_ratio=nan,
+            n_periods=len(values),
+        )
     pbo = probability_of_backtest_overfitting(values.T, n_splits=n_blocks)
     sharpes = np.array([_sharpe(column) for column in values.T])
     best = int(np.argmax(sharpes))
@@ -179,7 +201,7 @@ def backtest_overfitting(returns, *, n_blocks=16, periods_per_year=252):
         n_combinations=int(pbo.n_combos),
         n_blocks=int(n_blocks),
         n_trials=values.shape[1],
-        n_active=int(np.sum(np.ptp(values, axis=0) > 0)),
+        n_active=n_active,
         selected=returns.columns[best],
         selected_sharpe=float(sharpes[best] * np.sqrt(periods_per_year)),
         probabilistic_sharpe_ratio=_probability(probabilistic_sharpe_ratio, selected, 0.0),
