@@ -66,8 +66,9 @@ def fitted_classifier(request):
 def pytest_collection_modifyitems(config, items):
     """Run ``backend``-marked tests in the JAX suite only.
 
-    They start a subprocess per backend whatever this process runs on, so the two suites of
-    the README's test command would repeat them unchanged; the JAX suite is the shorter one.
+    They start subprocesses whose backend does not depend on the one this process runs on,
+    so the two suites of the README's test command would repeat them unchanged; the JAX
+    suite is the shorter one.
     """
     if os.environ.get("KERAS_BACKEND", "tensorflow") == "jax":
         return
