@@ -222,13 +222,18 @@ def path_backtests(paths, close, *, thresholds=(0.0, 0.65), cost_bps=0.0, long_o
     pandas.DataFrame
         Indexed by ``(path, confidence)`` (paths from 1), columns :data:`SWEEP_COLUMNS`.
     """
-    frames = {
+    sweeps = _path_sweeps(paths, close, thresholds, cost_bps, long_only)
+    return pd.concat({number: sweep.table for number, sweep in sweeps.items()}, names=["path"])
+
+
+def _path_sweeps(paths, close, thresholds, cost_bps, long_only):
+    """One :func:`threshold_sweep` per path, keyed by path number (from 1)."""
+    return {
         number: threshold_sweep(
             predictions, close, thresholds=thresholds, cost_bps=cost_bps, long_only=long_only
-        ).table
+        )
         for number, predictions in enumerate(paths, start=1)
     }
-    return pd.concat(frames, names=["path"])
 
 
 def path_backtest_report(paths, close, *, thresholds=(0.0, 0.65), cost_bps=0.0, long_only=False):
@@ -247,11 +252,9 @@ def path_backtest_report(paths, close, *, thresholds=(0.0, 0.65), cost_bps=0.0, 
         deviation (``ddof=1``) and lowest Sharpe ratio over the paths;
         ``buy_and_hold_sharpe``: buy-and-hold over the same days (the same for every path).
     """
-    table = path_backtests(
-        paths, close, thresholds=thresholds, cost_bps=cost_bps, long_only=long_only
-    )
+    sweeps = _path_sweeps(paths, close, thresholds, cost_bps, long_only)
+    table = pd.concat({number: sweep.table for number, sweep in sweeps.items()}, names=["path"])
     sharpe = table["sharpe"].groupby(level="confidence")
-    buy_and_hold = backtest_predictions(paths[0], close, cost_bps=cost_bps).result
     return nan_to_none(
         {
             "paths": [
@@ -266,6 +269,7 @@ def path_backtest_report(paths, close, *, thresholds=(0.0, 0.65), cost_bps=0.0, 
                 }
                 for confidence in sorted(set(table.index.get_level_values("confidence")))
             },
-            "buy_and_hold_sharpe": float(buy_and_hold.benchmark_metrics["sharpe"]),
+            # Buy-and-hold is the same on every path: the same days and closes.
+            "buy_and_hold_sharpe": float(sweeps[1].buy_and_hold["sharpe"]),
         }
     )

@@ -204,7 +204,7 @@ def walk_forward_evaluate(
         embargo=embargo,
     )
     n_folds = splitter.get_n_splits()
-    folds, outputs = [], []
+    folds, outputs, tests = [], [], []
     for number, (train, test) in enumerate(splitter.split(y_samples), start=1):
         started = time.perf_counter()
         _check_classes(y_samples[train], number, dates[train[0]], dates[train[-1]])
@@ -245,6 +245,7 @@ def walk_forward_evaluate(
             aligned_proba(logistic.predict_proba(rows[test]), logistic.classes_, classes),
         )
         outputs.append(output)
+        tests.append(test)
 
         fold = FoldResult(
             fold=number,
@@ -266,7 +267,6 @@ def walk_forward_evaluate(
         elif verbose:
             print(_progress_line(fold, n_folds, time.perf_counter() - started), file=sys.stderr)
 
-    tests = [test for _, test in splitter.split(y_samples)]
     predictions, path_scores = _out_of_sample_paths(
         splitter, cv, tests, outputs, dates, y_samples, classes
     )
