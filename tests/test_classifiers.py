@@ -330,6 +330,8 @@ def test_verbose_fit_says_what_it_chose_and_why(windows, capsys):
     assert "epochs='auto': 10 epochs of 4 steps" in out
     assert "adamw, weight decay 0.01, each weight's gradient clipped to norm 1" in out
     assert "cosine decay over the 40 planned steps" in out
+    assert "auxiliary head on the stem's features averaged over time" in out
+    assert "cross-entropy, weighted 1, to the training loss" in out
 
 
 def test_auto_epochs_plan_enough_gradient_steps(windows):

@@ -55,8 +55,11 @@ from sktemporal.classifiers._training import (
 from sktemporal.layers import WindowAugmentation
 from sktemporal.networks import (
     ConvolutionalStem,
+    DeepSupervision,
+    auxiliary_head,
     dtype_policy_scope,
     spread_over_input_steps,
+    sum_of_cross_entropies,
 )
 
 __all__ = ["BaseDeepClassifier", "DEFAULT_AUGMENTATION"]
@@ -84,6 +87,11 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         Kernel size of each stem block.
     stem_max_steps : int
         Longest sequence the stem hands on; longer windows are max-pooled after its first block.
+    deep_supervision : float
+        Weight, in the training loss, of an auxiliary classification head on the stem's
+        features averaged over time (:mod:`~sktemporal.networks.deep_supervision`). It trains
+        the stem to extract features that classify on their own; predictions and
+        ``predict_proba`` come from the main head alone. ``0`` (or no stem) leaves it out.
     dense_units : int
         Units of the ``Dense(relu)`` layer of the classification head.
     dropout_rate : float
@@ -167,6 +175,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         "stem_filters": [tuple],
         "stem_kernel_sizes": [tuple],
         "stem_max_steps": [Interval(Integral, 1, None, closed="left")],
+        "deep_supervision": [Interval(Real, 0, None, closed="left")],
         "dense_units": [Interval(Integral, 1, None, closed="left")],
         "dropout_rate": [Interval(Real, 0, 1, closed="left")],
         "epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
@@ -201,6 +210,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         stem_filters,
         stem_kernel_sizes,
         stem_max_steps,
+        deep_supervision,
         dense_units,
         dropout_rate,
         epochs,
@@ -227,6 +237,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         self.stem_filters = stem_filters
         self.stem_kernel_sizes = stem_kernel_sizes
         self.stem_max_steps = stem_max_steps
+        self.deep_supervision = deep_supervision
         self.dense_units = dense_units
         self.dropout_rate = dropout_rate
         self.epochs = epochs
@@ -321,7 +332,14 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         )
         self._build(X, plan.train_rows, plan)
         if self.verbose:
-            for note in (*plan.notes, describe_optimizer(self, plan)):
+            notes = [*plan.notes, describe_optimizer(self, plan)]
+            if self.deep_supervision and self._stem() is not None:
+                notes.append(
+                    "an auxiliary head on the stem's features averaged over time adds its "
+                    f"cross-entropy, weighted {self.deep_supervision:g}, to the training loss "
+                    "(deep_supervision); predictions come from the main head"
+                )
+            for note in notes:
                 print(f"{type(self).__name__}: {note}.")
         self._train(
             X,
@@ -524,9 +542,21 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
             graph.representation
         )
         x = keras.layers.Dropout(self.dropout_rate, name="head_dropout")(x)
+        auxiliary = bool(self.deep_supervision) and graph.stem_features is not None
         outputs = keras.layers.Dense(
-            len(self.classes_), activation="softmax", dtype="float32", name="probabilities"
+            len(self.classes_),
+            activation="softmax",
+            dtype="float32",
+            name="main_probabilities" if auxiliary else "probabilities",
         )(x)
+        if auxiliary:
+            stem_probabilities = auxiliary_head(
+                graph.stem_features, len(self.classes_), self.dense_units, self.dropout_rate
+            )
+            outputs = DeepSupervision(
+                self.deep_supervision, dtype="float32", name="probabilities"
+            )([outputs, stem_probabilities])
+            compile_kwargs = {**compile_kwargs, "loss": sum_of_cross_entropies}
         model = keras.Model(graph.inputs, outputs, name=type(self).__name__)
         model.compile(**compile_kwargs)
         return model

@@ -50,6 +50,12 @@ class AttentionLSTMClassifier(BaseDeepClassifier):
     stem_max_steps : int, default=64
         Longest sequence the stem hands to the LSTMs: longer windows are max-pooled after the
         first stem block, ``ceil(timesteps / stem_max_steps)`` steps into one.
+    deep_supervision : float, default=1.0
+        Weight of an auxiliary head's cross-entropy in the training loss: a second classifier
+        on the stem's features averaged over time, trained beside the main head so that the
+        stem learns features that classify on their own rather than leaving the whole fit to
+        the LSTMs (deep supervision, Lee et al., AISTATS 2015). Predictions come from the
+        main head only. ``0`` leaves the auxiliary head out; without a stem there is none.
     dense_units : int, default=64
         Units of the head's ``Dense(relu)`` layer.
     epochs : int or "auto", default="auto"
@@ -170,6 +176,7 @@ class AttentionLSTMClassifier(BaseDeepClassifier):
         stem_filters=(128, 256, 128),
         stem_kernel_sizes=(8, 5, 3),
         stem_max_steps=64,
+        deep_supervision=1.0,
         dense_units=64,
         epochs="auto",
         min_steps=1000,
@@ -196,6 +203,7 @@ class AttentionLSTMClassifier(BaseDeepClassifier):
             stem_filters=stem_filters,
             stem_kernel_sizes=stem_kernel_sizes,
             stem_max_steps=stem_max_steps,
+            deep_supervision=deep_supervision,
             dense_units=dense_units,
             dropout_rate=dropout_rate,
             epochs=epochs,

@@ -81,10 +81,10 @@ class AttentionLSTMNetwork:
         inputs = keras.Input(shape=input_shape, name="windows")
         regularizer = keras.regularizers.L2(self.l2) if self.l2 else None
         x = apply_layers(inputs, preprocessing)
-        stride = 1
+        stride, stem_features = 1, None
         if self.stem is not None:
             stride = self.stem.stride(input_shape[0])
-            x = self.stem(x)
+            x = stem_features = self.stem(x)
         for depth, units in enumerate(self.units):
             recurrent = LSTM(
                 units, return_sequences=True, kernel_regularizer=regularizer, name=f"lstm_{depth}"
@@ -103,4 +103,4 @@ class AttentionLSTMNetwork:
         context, _ = TemporalAttentionLayer(
             self.attention_units, name=f"{ATTENTION_LAYER_PREFIX}0"
         )(x)
-        return NetworkGraph(inputs, context, stride)
+        return NetworkGraph(inputs, context, stride, stem_features)

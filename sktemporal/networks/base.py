@@ -25,11 +25,15 @@ class NetworkGraph(NamedTuple):
         Input steps per step of the attention maps: 1 when attention reads the input steps, the
         stem's pool size when a convolutional stem shortened the sequence first (see
         :func:`~sktemporal.networks.spread_over_input_steps`).
+    stem_features : KerasTensor or None
+        The convolutional stem's output, of shape ``(batch, steps, filters)``, for an auxiliary
+        head (:mod:`~sktemporal.networks.deep_supervision`); None without a stem.
     """
 
     inputs: keras.KerasTensor
     representation: keras.KerasTensor
     attention_stride: int = 1
+    stem_features: keras.KerasTensor | None = None
 
 
 def apply_layers(x, layers):

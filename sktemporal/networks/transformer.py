@@ -81,10 +81,10 @@ class TransformerNetwork:
         """
         inputs = keras.Input(shape=input_shape, name="windows")
         x = apply_layers(inputs, preprocessing)
-        stride = 1
+        stride, stem_features = 1, None
         if self.stem is not None:
             stride = self.stem.stride(input_shape[0])
-            x = self.stem(x)
+            x = stem_features = self.stem(x)
         x = keras.layers.Dense(self.d_model, name="embedding")(x)
         x = PositionalEncodingLayer(name="positional_encoding")(x)
         x = keras.layers.Dropout(self.dropout, name="embedding_dropout")(x)
@@ -93,7 +93,7 @@ class TransformerNetwork:
         if self.norm_first:
             x = keras.layers.LayerNormalization(name="final_norm")(x)
         pooled = keras.layers.GlobalAveragePooling1D(name="average_over_time")(x)
-        return NetworkGraph(inputs, pooled, stride)
+        return NetworkGraph(inputs, pooled, stride, stem_features)
 
     def _encoder_block(self, x, depth):
         attention = keras.layers.MultiHeadAttention(
