@@ -296,6 +296,10 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
             self.stem_filters, self.stem_kernel_sizes, self.stem_max_steps, synchronized
         )
 
+    def _has_auxiliary_head(self):
+        """Whether the network gets the auxiliary head of ``deep_supervision`` (needs a stem)."""
+        return bool(self.deep_supervision) and self._stem() is not None
+
     # ------------------------------------------------------------------ fitting
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -333,7 +337,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         self._build(X, plan.train_rows, plan)
         if self.verbose:
             notes = [*plan.notes, describe_optimizer(self, plan)]
-            if self.deep_supervision and self._stem() is not None:
+            if self._has_auxiliary_head():
                 notes.append(
                     "an auxiliary head on the stem's features averaged over time adds its "
                     f"cross-entropy, weighted {self.deep_supervision:g}, to the training loss "
@@ -542,7 +546,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
             graph.representation
         )
         x = keras.layers.Dropout(self.dropout_rate, name="head_dropout")(x)
-        auxiliary = bool(self.deep_supervision) and graph.stem_features is not None
+        auxiliary = self._has_auxiliary_head()
         outputs = keras.layers.Dense(
             len(self.classes_),
             activation="softmax",

@@ -222,8 +222,7 @@ def path_backtests(paths, close, *, thresholds=(0.0, 0.65), cost_bps=0.0, long_o
     pandas.DataFrame
         Indexed by ``(path, confidence)`` (paths from 1), columns :data:`SWEEP_COLUMNS`.
     """
-    sweeps = _path_sweeps(paths, close, thresholds, cost_bps, long_only)
-    return pd.concat({number: sweep.table for number, sweep in sweeps.items()}, names=["path"])
+    return _stacked_tables(_path_sweeps(paths, close, thresholds, cost_bps, long_only))
 
 
 def _path_sweeps(paths, close, thresholds, cost_bps, long_only):
@@ -234,6 +233,11 @@ def _path_sweeps(paths, close, thresholds, cost_bps, long_only):
         )
         for number, predictions in enumerate(paths, start=1)
     }
+
+
+def _stacked_tables(sweeps):
+    """The sweeps' tables in one frame indexed by ``(path, confidence)``."""
+    return pd.concat({number: sweep.table for number, sweep in sweeps.items()}, names=["path"])
 
 
 def path_backtest_report(paths, close, *, thresholds=(0.0, 0.65), cost_bps=0.0, long_only=False):
@@ -253,7 +257,7 @@ def path_backtest_report(paths, close, *, thresholds=(0.0, 0.65), cost_bps=0.0, 
         ``buy_and_hold_sharpe``: buy-and-hold over the same days (the same for every path).
     """
     sweeps = _path_sweeps(paths, close, thresholds, cost_bps, long_only)
-    table = pd.concat({number: sweep.table for number, sweep in sweeps.items()}, names=["path"])
+    table = _stacked_tables(sweeps)
     sharpe = table["sharpe"].groupby(level="confidence")
     return nan_to_none(
         {
