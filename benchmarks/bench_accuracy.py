@@ -141,7 +141,7 @@ def run_set(name, kinds, params, augmentation=False):
 
 def run_market(kinds, augmentation=False):
     """The main job's walk-forward (``sktemporal train``'s defaults) with its baselines."""
-    from sktemporal.cli import DEFAULT_EPOCHS, DEFAULT_PATIENCE
+    from sktemporal.cli import DEFAULT_ENSEMBLE_HEADS, DEFAULT_EPOCHS, DEFAULT_PATIENCE
     from sktemporal.market.datasets import load_sp500
     from sktemporal.market.walk_forward import walk_forward_evaluate
 
@@ -151,7 +151,11 @@ def run_market(kinds, augmentation=False):
         settings += [(kind, True) for kind in kinds]
     for kind, augmented in settings:
         clf = make_classifier(
-            kind, epochs=DEFAULT_EPOCHS, patience=DEFAULT_PATIENCE, augmentation=augmented
+            kind,
+            epochs=DEFAULT_EPOCHS,
+            patience=DEFAULT_PATIENCE,
+            ensemble_heads=DEFAULT_ENSEMBLE_HEADS,
+            augmentation=augmented,
         )
         start = time.perf_counter()
         result = walk_forward_evaluate(load_sp500(), clf, refit=False)

@@ -81,6 +81,8 @@ def test_train_writes_model_pipeline_and_report(trained, prices_csv):
     assert report["data"]["n_rows"] == N_ROWS
     assert report["parameters"]["command_line"]["epochs"] == 1
     assert report["parameters"]["classifier_params"]["lstm_units"] == [4]
+    # The main job predicts from the attention network alone (sktemporal.cli's comment says why).
+    assert report["parameters"]["classifier_params"]["ensemble_heads"] is False
     assert {
         "python",
         "sktemporal",
@@ -647,6 +649,16 @@ def test_day_first_dates_are_read_with_date_format(trained, prices_csv, tmp_path
     assert out == run([*argv[:-2], "--data-path", str(prices_csv)])[1].replace(
         str(prices_csv), str(day_first)
     )
+
+
+@pytest.mark.parametrize(
+    "flag, expected", [([], False), (["--ensemble-heads"], True), (["--no-ensemble-heads"], False)]
+)
+def test_the_ensemble_heads_option_reaches_the_classifier(flag, expected):
+    from sktemporal.cli import _build_parser, _classifier_params
+
+    args = _build_parser().parse_args(["train", *flag])
+    assert _classifier_params(args)["ensemble_heads"] is expected
 
 
 def test_every_option_says_its_default(capsys):

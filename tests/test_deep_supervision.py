@@ -11,9 +11,14 @@ AUXILIARY = np.array([[0.5, 0.25, 0.25], [0.2, 0.2, 0.6]], "float32")
 LABELS = np.array([0, 1])
 
 
-def test_the_layer_gives_the_main_head_at_prediction_and_the_product_in_training():
+def test_the_layer_gives_one_or_both_heads_at_prediction_and_the_product_in_training():
     layer = DeepSupervision()
     np.testing.assert_allclose(np.asarray(layer([MAIN, AUXILIARY])), MAIN)
+    ensemble = DeepSupervision(ensemble_heads=True)
+    np.testing.assert_allclose(np.asarray(ensemble([MAIN, AUXILIARY])), (MAIN + AUXILIARY) / 2)
+    np.testing.assert_allclose(
+        np.asarray(ensemble([MAIN, AUXILIARY], training=True)), MAIN * AUXILIARY, rtol=1e-6
+    )
     np.testing.assert_allclose(
         np.asarray(layer([MAIN, AUXILIARY], training=True)), MAIN * AUXILIARY, rtol=1e-6
     )
@@ -43,29 +48,40 @@ def test_a_bad_weight_is_named(weight):
         DeepSupervision(weight=weight)
 
 
+def test_a_layer_saved_without_the_ensemble_option_predicts_from_the_main_head():
+    config = DeepSupervision(ensemble_heads=True).get_config()
+    assert config["ensemble_heads"] is True
+    del config["ensemble_heads"]
+    layer = DeepSupervision.from_config(config)
+    np.testing.assert_allclose(np.asarray(layer([MAIN, AUXILIARY])), MAIN)
+
+
 def _windows():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(48, 24, 2)).astype("float32")
     return X, (X[:, :, 0].mean(axis=1) > 0).astype(int)
 
 
-@pytest.mark.parametrize(
-    "estimator",
-    [
-        AttentionLSTMClassifier(**{**TINY_LSTM, "epochs": 2, "stem_max_steps": 8}),
-        TransformerClassifier(**{**TINY_TRANSFORMER, "epochs": 2, "stem_max_steps": 8}),
-    ],
-    ids=["lstm", "transformer"],
-)
-def test_predictions_come_from_the_main_head_alone(estimator):
+@pytest.mark.parametrize("ensemble_heads", [True, False])
+@pytest.mark.parametrize("kind", ["lstm", "transformer"])
+def test_predictions_are_the_mean_of_both_heads_or_the_main_head_alone(kind, ensemble_heads):
     X, y = _windows()
-    estimator.set_params(random_state=0).fit(X, y)
-    model = estimator.model_
-    assert model.get_layer("stem_probabilities") is not None
-    main = keras.Model(model.inputs, model.get_layer("main_probabilities").output)
-    np.testing.assert_allclose(
-        estimator.predict_proba(X), np.asarray(main([X], training=False)), rtol=1e-5, atol=1e-6
+    estimator = (
+        AttentionLSTMClassifier(**TINY_LSTM, stem_max_steps=8)
+        if kind == "lstm"
+        else TransformerClassifier(**TINY_TRANSFORMER, stem_max_steps=8)
     )
+    estimator.set_params(ensemble_heads=ensemble_heads).fit(X, y)
+    model = estimator.model_
+    heads = keras.Model(
+        model.inputs,
+        [model.get_layer(name).output for name in ("main_probabilities", "stem_probabilities")],
+    )
+    main, auxiliary = (np.asarray(head) for head in heads([X], training=False))
+    # Not a vacuous comparison: the two heads must disagree for the mean to differ from main.
+    assert not np.allclose(main, auxiliary, atol=1e-3)
+    expected = (main + auxiliary) / 2 if ensemble_heads else main
+    np.testing.assert_allclose(estimator.predict_proba(X), expected, rtol=1e-5, atol=1e-6)
     assert np.isfinite(estimator.history_["loss"]).all()
 
 
@@ -79,7 +95,10 @@ def test_no_auxiliary_head_at_zero_weight_or_without_a_stem():
         assert model.loss == "sparse_categorical_crossentropy"
 
 
-def test_a_negative_weight_is_rejected_by_name():
+@pytest.mark.parametrize(
+    "bad", [{"deep_supervision": -1.0}, {"ensemble_heads": "yes"}], ids=["weight", "ensemble"]
+)
+def test_a_bad_option_is_rejected_by_name(bad):
     X, y = _windows()
-    with pytest.raises(ValueError, match="deep_supervision"):
-        AttentionLSTMClassifier(**TINY_LSTM, deep_supervision=-1.0).fit(X, y)
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        AttentionLSTMClassifier(**TINY_LSTM, **bad).fit(X, y)

@@ -90,8 +90,11 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     deep_supervision : float
         Weight, in the training loss, of an auxiliary classification head on the stem's
         features averaged over time (:mod:`~sktemporal.networks.deep_supervision`). It trains
-        the stem to extract features that classify on their own; predictions and
-        ``predict_proba`` come from the main head alone. ``0`` (or no stem) leaves it out.
+        the stem to extract features that classify on their own. ``0`` (or no stem) leaves it
+        out.
+    ensemble_heads : bool
+        With the auxiliary head, whether ``predict_proba`` is the mean of both heads'
+        probabilities (True) or the main head's alone (False).
     dense_units : int
         Units of the ``Dense(relu)`` layer of the classification head.
     dropout_rate : float
@@ -176,6 +179,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         "stem_kernel_sizes": [tuple],
         "stem_max_steps": [Interval(Integral, 1, None, closed="left")],
         "deep_supervision": [Interval(Real, 0, None, closed="left")],
+        "ensemble_heads": ["boolean"],
         "dense_units": [Interval(Integral, 1, None, closed="left")],
         "dropout_rate": [Interval(Real, 0, 1, closed="left")],
         "epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
@@ -211,6 +215,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         stem_kernel_sizes,
         stem_max_steps,
         deep_supervision,
+        ensemble_heads,
         dense_units,
         dropout_rate,
         epochs,
@@ -238,6 +243,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         self.stem_kernel_sizes = stem_kernel_sizes
         self.stem_max_steps = stem_max_steps
         self.deep_supervision = deep_supervision
+        self.ensemble_heads = ensemble_heads
         self.dense_units = dense_units
         self.dropout_rate = dropout_rate
         self.epochs = epochs
@@ -338,10 +344,15 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         if self.verbose:
             notes = [*plan.notes, describe_optimizer(self, plan)]
             if self._has_auxiliary_head():
+                predictions = (
+                    "the mean of both heads' probabilities (ensemble_heads=True)"
+                    if self.ensemble_heads
+                    else "the main head (ensemble_heads=False)"
+                )
                 notes.append(
                     "an auxiliary head on the stem's features averaged over time adds its "
                     f"cross-entropy, weighted {self.deep_supervision:g}, to the training loss "
-                    "(deep_supervision); predictions come from the main head"
+                    f"(deep_supervision); predictions come from {predictions}"
                 )
             for note in notes:
                 print(f"{type(self).__name__}: {note}.")
@@ -558,7 +569,10 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                 graph.stem_features, len(self.classes_), self.dense_units, self.dropout_rate
             )
             outputs = DeepSupervision(
-                self.deep_supervision, dtype="float32", name="probabilities"
+                self.deep_supervision,
+                ensemble_heads=bool(self.ensemble_heads),
+                dtype="float32",
+                name="probabilities",
             )([outputs, stem_probabilities])
             compile_kwargs = {**compile_kwargs, "loss": sum_of_cross_entropies}
         model = keras.Model(graph.inputs, outputs, name=type(self).__name__)

@@ -54,8 +54,13 @@ class TransformerClassifier(BaseDeepClassifier):
         Weight of an auxiliary head's cross-entropy in the training loss: a second classifier
         on the stem's features averaged over time, trained beside the main head so that the
         stem learns features that classify on their own rather than leaving the whole fit to
-        the encoder (deep supervision, Lee et al., AISTATS 2015). Predictions come from the
-        main head only. ``0`` leaves the auxiliary head out; without a stem there is none.
+        the encoder (deep supervision, Lee et al., AISTATS 2015). ``0`` leaves the auxiliary
+        head out; without a stem there is none.
+    ensemble_heads : bool, default=True
+        With the auxiliary head, ``predict_proba`` is the mean of its probabilities and the
+        main head's: a two-member ensemble of the attention network and the stem's fully
+        convolutional classifier, as ALSTM-FCN pairs them (Karim et al., 2018). ``False``
+        predicts from the main head alone. ``attention_weights_`` describe the main head.
     dense_units : int, default=64
         Units of the head's ``Dense(relu)`` layer.
     epochs : int or "auto", default="auto"
@@ -180,6 +185,7 @@ class TransformerClassifier(BaseDeepClassifier):
         stem_kernel_sizes=(8, 5, 3),
         stem_max_steps=64,
         deep_supervision=1.0,
+        ensemble_heads=True,
         dense_units=64,
         epochs="auto",
         min_steps=1000,
@@ -207,6 +213,7 @@ class TransformerClassifier(BaseDeepClassifier):
             stem_kernel_sizes=stem_kernel_sizes,
             stem_max_steps=stem_max_steps,
             deep_supervision=deep_supervision,
+            ensemble_heads=ensemble_heads,
             dense_units=dense_units,
             dropout_rate=dropout_rate,
             epochs=epochs,

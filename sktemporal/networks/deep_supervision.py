@@ -6,16 +6,20 @@ stem beneath it ever learning features that generalise. A second, auxiliary head
 output averaged over time (the classifier of Wang et al.'s fully convolutional network, 2017)
 adds its own cross-entropy to the training loss, so the stem's features must classify on their
 own. This is deep supervision (Lee et al., "Deeply-supervised nets", AISTATS 2015) and the
-auxiliary classifiers of GoogLeNet (Szegedy et al., CVPR 2015): a training signal only;
-predictions come from the main head alone.
+auxiliary classifiers of GoogLeNet (Szegedy et al., CVPR 2015).
 
-The model keeps one output, so ``predict``, saving and every other use of it are unchanged:
-:class:`DeepSupervision` returns the main head's probabilities at prediction, and in training
-``p_main * p_auxiliary ** weight``, whose negative log at the true class is exactly
-``CE(main) + weight * CE(auxiliary)``. :func:`sum_of_cross_entropies` is that negative log;
-unlike Keras' cross-entropy it does not renormalise its input, which would add a term that
-rewards the two heads for disagreeing. At prediction the output is a probability vector and the
-loss is the main head's ordinary cross-entropy.
+At prediction the two heads can vote: the mean of their probabilities is a two-member ensemble
+of the attention network and the stem's fully convolutional classifier, the pairing of
+ALSTM-FCN (Karim et al., IEEE Access 2018), which joins the two branches' features before one
+softmax, made here after each head's softmax so that each head is still trained on its own.
+
+The model keeps one output, so ``predict``, saving and every other use of it are unchanged.
+:class:`DeepSupervision` returns, at prediction, the main head's probabilities or their mean
+with the auxiliary head's; in training ``p_main * p_auxiliary ** weight``, whose negative log at
+the true class is exactly ``CE(main) + weight * CE(auxiliary)``.
+:func:`sum_of_cross_entropies` is that negative log; unlike Keras' cross-entropy it does not
+renormalise its input, which would add a term that rewards the two heads for disagreeing. At
+prediction the output is a probability vector and the loss is its ordinary cross-entropy.
 """
 
 import keras
@@ -30,12 +34,16 @@ _SMALLEST_PROBABILITY = 1e-30
 
 @keras.saving.register_keras_serializable(package="sktemporal")
 class DeepSupervision(keras.layers.Layer):
-    """Output of a model with an auxiliary head: the main head at prediction, both in training.
+    """Output of a model with an auxiliary head: both heads in training, one or both at prediction.
 
     Parameters
     ----------
     weight : float, default=1.0
         Weight of the auxiliary head's cross-entropy in the training loss, > 0.
+    ensemble_heads : bool, default=False
+        At prediction, return the mean of the two heads' probabilities (True) or the main
+        head's alone (False). False by default because models saved before this option had
+        no such key, and they predict from the main head.
     **kwargs
         Standard ``keras.layers.Layer`` arguments.
 
@@ -54,19 +62,24 @@ class DeepSupervision(keras.layers.Layer):
     >>> auxiliary = np.array([[0.5, 0.5]], "float32")
     >>> np.asarray(DeepSupervision()([main, auxiliary]))  # prediction: the main head
     array([[0.8, 0.2]], dtype=float32)
+    >>> np.asarray(DeepSupervision(ensemble_heads=True)([main, auxiliary]))
+    array([[0.65, 0.35]], dtype=float32)
     >>> np.asarray(DeepSupervision()([main, auxiliary], training=True))
     array([[0.4, 0.1]], dtype=float32)
     """
 
-    def __init__(self, weight=1.0, **kwargs):
+    def __init__(self, weight=1.0, ensemble_heads=False, **kwargs):
         super().__init__(**kwargs)
         number = isinstance(weight, (int, float)) and not isinstance(weight, bool)
         if not number or weight <= 0:
             raise ValueError(f"The auxiliary head's weight must be a number > 0; got {weight!r}.")
+        if not isinstance(ensemble_heads, bool):
+            raise ValueError(f"ensemble_heads must be True or False; got {ensemble_heads!r}.")
         self.weight = float(weight)
+        self.ensemble_heads = ensemble_heads
 
     def call(self, inputs, training=None):
-        """The main head's probabilities, or in training their product with the auxiliary's.
+        """The prediction (main head, or both heads' mean), or in training the heads' product.
 
         Parameters
         ----------
@@ -81,7 +94,7 @@ class DeepSupervision(keras.layers.Layer):
         """
         main, auxiliary = inputs
         if not training:
-            return main
+            return (main + auxiliary) / 2 if self.ensemble_heads else main
         if self.weight == 1.0:
             return main * auxiliary
         return main * ops.power(auxiliary, self.weight)
@@ -90,7 +103,11 @@ class DeepSupervision(keras.layers.Layer):
         return input_shape[0]
 
     def get_config(self):
-        return {**super().get_config(), "weight": self.weight}
+        return {
+            **super().get_config(),
+            "weight": self.weight,
+            "ensemble_heads": self.ensemble_heads,
+        }
 
 
 @keras.saving.register_keras_serializable(package="sktemporal")
