@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 __all__ = ["SlidingWindowTransformer", "check_time_index"]
 
@@ -14,6 +14,19 @@ __all__ = ["SlidingWindowTransformer", "check_time_index"]
 # longer than any table reach it (a 2-column table needs sequence_length > 67 million), and
 # each such window would be almost all padding; refusing them beats a failed allocation.
 _MAX_PADDING_VALUES = 2**27
+
+
+# Appended to every "rows out of time order" message of the transformer: a table that was in
+# order when the user passed it reaches a step in another order only through a search or a
+# splitter that resampled its rows.
+_REORDERED_ROWS_HINT = (
+    "If the table was in time order when you passed it, something before this step reordered "
+    "its rows: HalvingGridSearchCV and HalvingRandomSearchCV with their default "
+    "resource='n_samples' fit on a random subsample of rows (give resource= an epochs or steps "
+    "parameter instead, e.g. resource='clf__epochs'), and a shuffled splitter (KFold(shuffle="
+    "True), ShuffleSplit) hands on rows in random order (use TimeSeriesSplit or a splitter of "
+    "sktemporal.model_selection)."
+)
 
 
 def check_time_index(index):
@@ -33,26 +46,53 @@ def check_time_index(index):
     ValueError
         If the index is a ``DatetimeIndex`` with a duplicated, missing or decreasing timestamp.
     """
+    _check_time_index(index)
+
+
+def _check_time_index(index, hint=""):
     if not isinstance(index, pd.DatetimeIndex):
         return
     if index.hasnans:
         raise ValueError("The DatetimeIndex contains missing timestamps (NaT).")
+    if not index.is_monotonic_increasing:
+        position = int(np.flatnonzero(np.diff(index.asi8) < 0)[0]) + 1
+        raise ValueError(
+            f"The DatetimeIndex is not sorted: row {position} ({index[position]}) comes before "
+            f"row {position - 1} ({index[position - 1]}). Sort the table by time first "
+            f"(e.g. df.sort_index()).{hint}"
+        )
     if index.has_duplicates:
         duplicate = index[index.duplicated()][0]
         raise ValueError(
             f"The DatetimeIndex contains the timestamp {duplicate} more than once; "
             "each row must be one distinct time step."
         )
-    if not index.is_monotonic_increasing:
-        position = int(np.flatnonzero(np.diff(index.asi8) < 0)[0]) + 1
+
+
+def _check_row_order(index):
+    """Refuse a table whose index shows that its rows are out of time order.
+
+    A ``DatetimeIndex`` must be strictly increasing. An integer index need not be dense, but a
+    decreasing label means the rows were reordered: the default ``RangeIndex`` keeps its labels
+    through ``df.iloc[permutation]``, a random subsample or ``df[::-1]``.
+    """
+    hint = f" {_REORDERED_ROWS_HINT}"
+    _check_time_index(index, hint=hint)
+    if pd.api.types.is_integer_dtype(index.dtype) and not index.is_monotonic_increasing:
+        position = int(np.flatnonzero(np.diff(index.to_numpy()) < 0)[0]) + 1
         raise ValueError(
-            f"The DatetimeIndex is not sorted: row {position} ({index[position]}) comes before "
-            f"row {position - 1} ({index[position - 1]}). Sort the table by time first "
-            "(e.g. df.sort_index())."
+            f"The rows are not in time order: row {position} has the index label "
+            f"{index[position]}, smaller than the label {index[position - 1]} of row "
+            f"{position - 1}, so the rows were reordered after the integer index was made. "
+            "Sort the table by time first (e.g. df.sort_index() for a reversed table); if the "
+            "rows are in time order and the labels mean nothing (tables concatenated without "
+            f"ignore_index=True), use df.reset_index(drop=True).{hint}"
         )
 
 
-class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
+# auto_wrap_output_keys=None: scikit-learn would otherwise wrap transform's output into a
+# DataFrame under set_output(transform="pandas"); windows are 3-D and stay an ndarray.
+class SlidingWindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Turn a time-ordered table into one window of past rows per row.
 
     Row ``i`` of the output is the window of the ``sequence_length`` rows that end with row
@@ -167,6 +207,58 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
         table = self._validate_table(X, reset=False)
         return self._windows(table)
 
+    def get_feature_names_out(self, input_features=None):
+        """Names of the windows' time steps, the output's axis 1.
+
+        scikit-learn names the columns of a transformer's output, its axis 1. For the windows
+        that axis is time: ``"t-{k}"`` is the row ``k`` steps before the window's last row,
+        ``"t"``. The channels, the last axis, keep the input's names, ``feature_names_in_``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Checked against the columns seen in ``fit``, as scikit-learn's transformers do.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects of shape (sequence_length,)
+        """
+        check_is_fitted(self, "n_features_in_")
+        _check_feature_names_in(self, input_features)
+        length = int(self.sequence_length)
+        names = [f"t-{length - 1 - step}" for step in range(length - 1)] + ["t"]
+        return np.asarray(names, dtype=object)
+
+    def set_output(self, *, transform=None):
+        """Accept a pipeline's output setting; the windows stay a 3-D ndarray.
+
+        ``Pipeline(...).set_output(transform="pandas")`` asks every step for this, so that the
+        steps before the windows (a ``StandardScaler``) return DataFrames and the table's index,
+        and with it the time-order check, reaches this transformer. A DataFrame holds two
+        dimensions and the windows have three, so they are never wrapped, under this setting
+        or under ``sklearn.set_config(transform_output="pandas")``.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            The output container requested; ``None`` leaves the setting unchanged.
+
+        Returns
+        -------
+        self : SlidingWindowTransformer
+        """
+        if transform is None:
+            return self
+        if transform not in {"default", "pandas", "polars"}:
+            raise ValueError(
+                "The 'transform' argument of set_output must be one of 'default', 'pandas', "
+                f"'polars' or None; got {transform!r}."
+            )
+        if not hasattr(self, "_sklearn_output_config"):
+            self._sklearn_output_config = {}
+        self._sklearn_output_config["transform"] = transform
+        return self
+
     def _check_sequence_length(self):
         # ``bool`` is an ``Integral``, so the declared constraint lets True and False through.
         if isinstance(self.sequence_length, bool | np.bool_):
@@ -177,7 +269,7 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
 
     def _validate_table(self, X, reset):
         if isinstance(X, pd.DataFrame):
-            check_time_index(X.index)
+            _check_row_order(X.index)
             non_numeric = [
                 str(c) for c, dtype in X.dtypes.items() if not pd.api.types.is_numeric_dtype(dtype)
             ]
