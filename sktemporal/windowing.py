@@ -1,5 +1,6 @@
 """Sliding windows over a time-ordered table, as a scikit-learn transformer."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -90,10 +91,63 @@ def _check_row_order(index):
         )
 
 
+class _PanelLayout:
+    """Where each row of a panel sits: its entity and its place in that entity's time order.
+
+    ``order`` lists the rows grouped by entity (entities in order of first appearance), each
+    entity's rows in input order, which the check made sure is its time order.
+    """
+
+    def __init__(self, index):
+        if index.nlevels != 2:
+            raise ValueError(
+                f"A panel's index must have two levels, (entity, time); got {index.nlevels} "
+                f"levels {list(index.names)}. Move the others to columns or drop them "
+                "(df.reset_index(level=...))."
+            )
+        entities, times = index.get_level_values(0), index.get_level_values(1)
+        for level, values in (("entity", entities), ("time", times)):
+            if values.hasnans:
+                raise ValueError(f"The panel's {level} level (index level) has missing values.")
+        codes, self.names = pd.factorize(entities)
+        self.codes = codes.astype(np.intp)
+        self.order = np.argsort(self.codes, kind="stable")
+        self.counts = np.bincount(self.codes, minlength=len(self.names))
+        self.first = np.concatenate([[0], np.cumsum(self.counts)[:-1]])
+        # asi8 compares datetimes and periods as integers (time zones included).
+        stamps = times.asi8 if hasattr(times, "asi8") else times.to_numpy()
+        ordered = stamps[self.order]
+        same_entity = self.codes[self.order][1:] == self.codes[self.order][:-1]
+        backwards = np.flatnonzero(same_entity & ~(ordered[1:] > ordered[:-1]))
+        if len(backwards):
+            earlier, later = self.order[backwards[0]], self.order[backwards[0] + 1]
+            entity = self.names[self.codes[later]]
+            problem = (
+                "holds the time twice"
+                if ordered[backwards[0] + 1] == ordered[backwards[0]]
+                else "goes back in time"
+            )
+            raise ValueError(
+                f"Entity {entity!r} {problem}: row {later} ({times[later]}) comes after row "
+                f"{earlier} ({times[earlier]}). Each entity's rows must be in strictly "
+                "increasing time order; entities may be grouped or interleaved. Sort the "
+                f"panel first (df.sort_index()).{' ' + _REORDERED_ROWS_HINT}"
+            )
+
+    def short(self, length):
+        """The entities with fewer than ``length`` rows and their row counts."""
+        short = np.flatnonzero(self.counts < length)
+        return {self.names[code]: int(self.counts[code]) for code in short}
+
+
+def _is_panel(X):
+    return isinstance(X, pd.DataFrame) and isinstance(X.index, pd.MultiIndex)
+
+
 # auto_wrap_output_keys=None: scikit-learn would otherwise wrap transform's output into a
 # DataFrame under set_output(transform="pandas"); windows are 3-D and stay an ndarray.
 class SlidingWindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
-    """Turn a time-ordered table into one window of past rows per row.
+    """Turn a time-ordered table, or a panel of them, into one window of past rows per row.
 
     Row ``i`` of the output is the window of the ``sequence_length`` rows that end with row
     ``i`` of the input, so the output has as many rows as the input (a scikit-learn transformer
@@ -111,6 +165,17 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output
     which that exceeds 2**27 values (1 GiB of float64) is refused with a ``ValueError`` instead
     of attempting the allocation.
 
+    A **panel**, many series in one table, is a DataFrame whose index has two levels, (entity,
+    time), as in pandas and sktime. Window ``i`` is then made of the rows of row ``i``'s entity
+    that end with row ``i``: no window ever holds rows of two entities, and each entity's first
+    rows are padded from its own first row (or ``fill_value``). Each entity's rows must be in
+    strictly increasing time order; entities may be grouped (``df.sort_index()``) or
+    interleaved (a date-major long table), and the windows come in the input's row order. An
+    entity with fewer than ``sequence_length`` rows, all of whose windows are padding-filled,
+    is handled as ``short_entities`` says, never silently. A panel's windows are **a copy**,
+    ``rows × sequence_length × features`` values (numpy has no single strided view that skips
+    the boundaries between entities), except for a panel of one entity; pass float32 to halve it.
+
     Parameters
     ----------
     sequence_length : int, default=30
@@ -121,6 +186,12 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output
         How the windows of the first ``sequence_length - 1`` rows are completed.
     fill_value : float, default=0.0
         Value used for the padding when ``padding="constant"``.
+    short_entities : {"warn", "pad", "raise"}, default="warn"
+        Panels only: what to do with entities shorter than ``sequence_length``. ``"warn"`` pads
+        them and warns, naming them and counting their rows; ``"pad"`` pads them without a
+        word; ``"raise"`` refuses them with the same message. A transformer may not drop rows
+        (the labels would lose their alignment): the message shows how to drop the entities,
+        with their labels, before windowing.
 
     Attributes
     ----------
@@ -135,8 +206,12 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output
 
     Notes
     -----
-    The input must be one time series in time order, rows being time steps. A pandas
-    ``DatetimeIndex`` is checked to be strictly increasing. Transforming a slice of a table
+    The input must be one time series in time order, rows being time steps, or a panel as
+    above. A pandas ``DatetimeIndex`` is checked to be strictly increasing, and an integer index
+    to be increasing (a decreasing label shows reordered rows). The index reaches this check
+    behind a ``StandardScaler`` when the pipeline outputs pandas
+    (``pipeline.set_output(transform="pandas")``); the windows themselves stay a 3-D ndarray.
+    Transforming a slice of a table
     restarts the padding at the slice's first row; to score a later period with its true past,
     transform the whole table and select rows afterwards.
 
@@ -156,18 +231,35 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output
     array([[4., 5.],
            [6., 7.],
            [8., 9.]])
+
+    A panel of two assets, rows interleaved by date: each window stays within its asset.
+
+    >>> import pandas as pd
+    >>> index = pd.MultiIndex.from_product([pd.date_range("2024-01-01", periods=3), ["A", "B"]])
+    >>> panel = pd.DataFrame({"close": [1.0, 10.0, 2.0, 20.0, 3.0, 30.0]}, index=index)
+    >>> panel = panel.swaplevel().rename_axis(["asset", "date"])  # (entity, time)
+    >>> windows = SlidingWindowTransformer(sequence_length=2).fit_transform(panel)
+    >>> windows[:, :, 0]
+    array([[ 1.,  1.],
+           [10., 10.],
+           [ 1.,  2.],
+           [10., 20.],
+           [ 2.,  3.],
+           [20., 30.]])
     """
 
     _parameter_constraints = {
         "sequence_length": [Interval(Integral, 1, None, closed="left")],
         "padding": [StrOptions({"edge", "constant"})],
         "fill_value": [Real],
+        "short_entities": [StrOptions({"warn", "pad", "raise"})],
     }
 
-    def __init__(self, sequence_length=30, padding="edge", fill_value=0.0):
+    def __init__(self, sequence_length=30, padding="edge", fill_value=0.0, short_entities="warn"):
         self.sequence_length = sequence_length
         self.padding = padding
         self.fill_value = fill_value
+        self.short_entities = short_entities
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -186,6 +278,8 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output
             The fitted transformer.
         """
         self._check_sequence_length()
+        if _is_panel(X):
+            _PanelLayout(X.index)
         self._validate_table(X, reset=True)
         return self
 
@@ -204,8 +298,11 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output
         """
         check_is_fitted(self)
         self._check_sequence_length()
+        layout = _PanelLayout(X.index) if _is_panel(X) else None
         table = self._validate_table(X, reset=False)
-        return self._windows(table)
+        if layout is None or len(layout.names) == 1:
+            return self._windows(table)
+        return self._panel_windows(table, layout)
 
     def get_feature_names_out(self, input_features=None):
         """Names of the windows' time steps, the output's axis 1.
@@ -285,17 +382,66 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output
             ensure_all_finite=True,
         )
 
-    def _windows(self, table):
+    def _panel_windows(self, table, layout):
         length = int(self.sequence_length)
-        n_padding_values = (length - 1) * table.shape[1]
+        self._check_short_entities(layout, length)
+        self._check_padding_size(table, length, n_series=len(layout.names))
+        pad = length - 1
+        # One buffer, entity after entity, each preceded by its own padding: a window that
+        # starts inside an entity's padding or rows ends inside them.
+        starts = np.concatenate([[0], np.cumsum(layout.counts + pad)[:-1]])
+        sorted_codes = layout.codes[layout.order]
+        rank = np.arange(len(table)) - layout.first[sorted_codes]
+        destination = starts[sorted_codes] + pad + rank
+        buffer = np.empty((len(table) + pad * len(layout.names), table.shape[1]), table.dtype)
+        buffer[destination] = table[layout.order]
+        padding_rows = (starts[:, None] + np.arange(pad)).ravel()
+        if self.padding == "edge":
+            buffer[padding_rows] = np.repeat(table[layout.order[layout.first]], pad, axis=0)
+        else:
+            buffer[padding_rows] = self.fill_value
+        windows = np.lib.stride_tricks.sliding_window_view(buffer, length, axis=0)
+        window_start = np.empty(len(table), dtype=np.intp)
+        window_start[layout.order] = destination - pad
+        # Selecting rows of the strided view copies them: a panel's windows cost
+        # rows x sequence_length x features values (see the class docstring).
+        return windows.transpose(0, 2, 1)[window_start]
+
+    def _check_short_entities(self, layout, length):
+        short = layout.short(length)
+        if not short or self.short_entities == "pad":
+            return
+        names = list(short)
+        listed = ", ".join(f"{name!r} ({rows} rows)" for name, rows in list(short.items())[:10])
+        more = f" and {len(short) - 10} more" if len(short) > 10 else ""
+        to_drop = repr(names) if len(names) <= 10 else "[...]"
+        message = (
+            f"{len(short)} entit{'y has' if len(short) == 1 else 'ies have'} fewer rows than "
+            f"sequence_length={length}, so all of {'its' if len(short) == 1 else 'their'} "
+            f"windows are padded at the front ({sum(short.values())} rows in all): "
+            f"{listed}{more}. Drop them before windowing, with their labels (keep = "
+            f"~X.index.get_level_values(0).isin({to_drop}); X, y = X[keep], y[keep]), or set "
+            "short_entities='pad' to keep their padded windows"
+        )
+        if self.short_entities == "raise":
+            raise ValueError(message + ".")
+        warnings.warn(message + " without this warning.", UserWarning, stacklevel=4)
+
+    def _check_padding_size(self, table, length, n_series=1):
+        n_padding_values = (length - 1) * table.shape[1] * n_series
         if n_padding_values > _MAX_PADDING_VALUES:
             raise ValueError(
                 f"sequence_length={length} is too long: the windows of a table with "
-                f"{table.shape[1]} column(s) would need {length - 1} rows of padding "
+                f"{table.shape[1]} column(s){f' and {n_series} entities' if n_series > 1 else ''}"
+                f" would need {length - 1} rows of padding{' each' if n_series > 1 else ''} "
                 f"({n_padding_values * table.itemsize / 2**30:.1f} GiB), above the limit of "
                 f"{_MAX_PADDING_VALUES} padded values. Use a sequence_length of at most "
-                f"{_MAX_PADDING_VALUES // table.shape[1] + 1}."
+                f"{_MAX_PADDING_VALUES // (table.shape[1] * n_series) + 1}."
             )
+
+    def _windows(self, table):
+        length = int(self.sequence_length)
+        self._check_padding_size(table, length)
         if self.padding == "edge":
             padded = np.concatenate([np.repeat(table[:1], length - 1, axis=0), table])
         else:
