@@ -24,6 +24,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import HasMethods, validate_params
 
 from sktemporal._atomic import FileTransaction, locked, sha256
+from sktemporal.market.environment import versions
 from sktemporal.market.features import TechnicalIndicators
 from sktemporal.market.preparation import (
     SETTINGS_CONSTRAINTS,
@@ -32,7 +33,6 @@ from sktemporal.market.preparation import (
     feature_table,
     prepare_dataset,
 )
-from sktemporal.market.scores import versions
 from sktemporal.market.serialization import iso_date, json_key
 
 __all__ = [
@@ -402,7 +402,7 @@ class DirectionModel:
             "horizon": self.horizon,
             "threshold": self.threshold,
             "warmup_rows": TechnicalIndicators.warmup_rows,
-            "features": "sktemporal.features.TechnicalIndicators",
+            "features": "sktemporal.market.features.TechnicalIndicators",
             "feature_names": list(self.feature_names),
             "classes": [json_key(c) for c in self.classes_],
             "scaler": {

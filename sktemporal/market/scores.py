@@ -1,16 +1,14 @@
 """Scores of a walk-forward evaluation: the fold metrics, one fold's result and the whole run's."""
 
-import platform
-import sys
 import warnings
 from dataclasses import dataclass
-from importlib import metadata as importlib_metadata
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, log_loss
 
+from sktemporal.market.environment import versions
 from sktemporal.market.serialization import format_number, iso_date, json_key, nan_to_none
 
 if TYPE_CHECKING:
@@ -24,7 +22,6 @@ __all__ = [
     "aligned_proba",
     "class_shares",
     "fold_scores",
-    "versions",
 ]
 
 #: Metrics computed on every test fold, in report order.
@@ -384,35 +381,3 @@ class WalkForwardResult:
                 lines.append(f"{'':<6}{name:<21}{cells}")
         lines.append(f"n/a: {_PERSISTENCE_LOG_LOSS_NOTE.split(' (')[0]}.")
         return "\n".join(lines)
-
-
-def versions():
-    """Versions of Python, sktemporal and the libraries an evaluation depends on.
-
-    Returns
-    -------
-    dict of str to str or None
-        ``None`` for a library that is not installed.
-    """
-    import sktemporal
-
-    def installed(distribution):
-        try:
-            return importlib_metadata.version(distribution)
-        except importlib_metadata.PackageNotFoundError:
-            return None
-
-    found = {
-        "python": platform.python_version(),
-        "sktemporal": sktemporal.__version__,
-        "keras": installed("keras"),
-        "backend": None,
-        "tensorflow": installed("tensorflow"),
-        "scikit-learn": installed("scikit-learn"),
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "talib": installed("ta-lib"),
-    }
-    if "keras" in sys.modules:  # the backend is only known once Keras is imported
-        found["backend"] = sys.modules["keras"].backend.backend()
-    return found
