@@ -9,12 +9,19 @@ in a row, as every fit of a cross-validation does.
 """
 
 import contextlib
+import functools
 import logging
 import os
 import sys
 import tempfile
+import warnings
 
-__all__ = ["native_stderr_hidden", "retracing_warnings_hidden", "wants_backend_logs"]
+__all__ = [
+    "native_stderr_hidden",
+    "retracing_warnings_hidden",
+    "single_step_softmax_notes_hidden",
+    "wants_backend_logs",
+]
 
 
 def wants_backend_logs():
@@ -81,3 +88,21 @@ def retracing_warnings_hidden():
         yield
     finally:
         logger.setLevel(level)
+
+
+# Keras warns that a softmax over an axis of size 1 always returns 1. In these networks that
+# is attention over a window of one step (after the stem's pooling): attention then has one
+# step to choose, its weight is 1, and the network classifies that step (see the docs).
+_SINGLE_STEP_SOFTMAX = r"You are using a softmax over axis .* This axis has size 1"
+
+
+def single_step_softmax_notes_hidden(method):
+    """Run ``method`` with Keras' note on a softmax over one step hidden (see above)."""
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=_SINGLE_STEP_SOFTMAX, category=UserWarning)
+            return method(*args, **kwargs)
+
+    return wrapper

@@ -27,39 +27,37 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
+from sktemporal._documentation import DocumentationLinkMixin
+from sktemporal._quiet import single_step_softmax_notes_hidden
 from sktemporal.classifiers._data_parallel import (
     distribution_scope,
     make_distribution,
     prediction_model,
     replica_count,
 )
+from sktemporal.classifiers._explanations import ExplanationMixin
 from sktemporal.classifiers._inference import (
-    attention_maps,
-    attention_model,
     forward,
-    mean_attention,
 )
 from sktemporal.classifiers._keras_private import seeded
+from sktemporal.classifiers._model import build_classifier_model
 from sktemporal.classifiers._plan import plan_training
 from sktemporal.classifiers._training import (
+    PredictionLoss,
     channel_statistics,
     describe_optimizer,
     fit_on_windows,
     make_optimizer,
     training_callbacks,
 )
+from sktemporal.classifiers._validation import training_weights, validate_windows
 from sktemporal.layers import WindowAugmentation
 from sktemporal.networks import (
     ConvolutionalStem,
-    DeepSupervision,
-    auxiliary_head,
     dtype_policy_scope,
-    spread_over_input_steps,
-    sum_of_cross_entropies,
 )
 
 __all__ = ["BaseDeepClassifier", "DEFAULT_AUGMENTATION"]
@@ -69,8 +67,13 @@ __all__ = ["BaseDeepClassifier", "DEFAULT_AUGMENTATION"]
 #: the window.
 DEFAULT_AUGMENTATION = {"shift": 0.1, "scale": 0.1, "noise": 0.03}
 
+_WARM_START_MESSAGE = (
+    "{name} has no warm_start parameter: fit always trains a new network. To continue "
+    "training the fitted one, call partial_fit(X, y), one epoch per call."
+)
 
-class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
+
+class BaseDeepClassifier(DocumentationLinkMixin, ExplanationMixin, ClassifierMixin, BaseEstimator):
     """Shared machinery of the deep sequence classifiers.
 
     Subclasses declare their constructor parameters and implement :meth:`_build_network`,
@@ -78,100 +81,9 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     compiling, training with a time-ordered validation tail — and in prediction and attention
     extraction happens here.
 
-    Parameters
-    ----------
-    stem_filters : tuple of int
-        Filters of each block of the convolutional stem that reads the raw steps before the
-        network's body (:class:`~sktemporal.networks.ConvolutionalStem`); ``()`` for no stem.
-    stem_kernel_sizes : tuple of int
-        Kernel size of each stem block.
-    stem_max_steps : int
-        Longest sequence the stem hands on; longer windows are max-pooled after its first block.
-    deep_supervision : float
-        Weight, in the training loss, of an auxiliary classification head on the stem's
-        features averaged over time (:mod:`~sktemporal.networks.deep_supervision`). It trains
-        the stem to extract features that classify on their own. ``0`` (or no stem) leaves it
-        out.
-    ensemble_heads : bool
-        With the auxiliary head, whether ``predict_proba`` is the mean of both heads'
-        probabilities (True) or the main head's alone (False).
-    dense_units : int
-        Units of the ``Dense(relu)`` layer of the classification head.
-    dropout_rate : float
-        Dropout rate, in the network body and in the head.
-    epochs : int or "auto"
-        Maximum number of passes over the training data. ``"auto"`` plans enough epochs for
-        ``min_steps`` gradient steps, and at least 10.
-    min_steps : int
-        Gradient steps that ``epochs="auto"`` plans for at least: small data sets get many
-        epochs, large ones few.
-    batch_size : int
-        Windows per gradient step.
-    optimizer : str or keras.optimizers.Optimizer
-        Keras optimizer name (e.g. ``"adamw"``) or instance. An instance is copied, never trained
-        in place, so an estimator can be cloned and refitted, and is used as it is:
-        ``learning_rate``, ``learning_rate_schedule``, ``weight_decay`` and ``gradient_clip``
-        apply to a name only.
-    learning_rate : float
-        Peak learning rate given to the optimizer when ``optimizer`` is a name.
-    learning_rate_schedule : {"cosine", "plateau", "constant"}
-        ``"cosine"``: linear warm-up over the first 5 % of the planned steps, then cosine decay
-        to 1 % of ``learning_rate``. ``"plateau"``: halve the rate when the monitored loss has
-        not improved for a tenth of the planned epochs (at least 2). ``"constant"``: no
-        schedule. ``partial_fit`` always trains at the constant ``learning_rate``.
-    weight_decay : float
-        Decoupled weight decay of the optimizer (``0`` for none).
-    gradient_clip : float or None
-        Largest norm of the gradient of each weight, clipped one weight at a time (Keras'
-        ``clipnorm``); None disables clipping.
-    validation_fraction : float
-        Share of the training windows, taken from the **end** in time order, to hold out to
-        monitor ``val_loss``. The tail is used only if it holds at least
-        ``min_validation_windows`` windows and every class of the rows before it (a tail that
-        lacks classes is what samples stored sorted by class give); otherwise every window is
-        trained on and the training loss is monitored. ``0`` disables the hold-out.
-    min_validation_windows : int
-        Smallest validation tail worth monitoring.
-    patience : int or None
-        Epochs without improvement of ``val_loss`` before training stops. With or without a
-        tail, the weights of the epoch with the best monitored loss are restored at the end;
-        without a tail training never stops early. ``None`` disables both.
-    normalize_inputs : bool
-        Standardise each feature (channel) inside the network, with its mean and variance over
-        the training windows, learned in ``fit`` (a ``keras.layers.Normalization`` layer), so
-        that pipelines without a scaler train well too. ``partial_fit`` learns them from the
-        windows of its first call and keeps them.
-    augmentation : None, bool or dict
-        Training-time augmentation of the windows after the input normalisation
-        (:class:`~sktemporal.layers.WindowAugmentation`, seeded with ``random_state``):
-        ``True`` for :data:`DEFAULT_AUGMENTATION`, a dict of some of its keys (``"shift"``,
-        ``"scale"``, ``"noise"``; absent ones are off), None or False for none.
-    precision : {"float32", "mixed_bfloat16", "mixed_float16"}
-        Dtype policy given to this model's layers while they are built; Keras' process-wide
-        policy is left as it is, so estimators with different settings share a process. The
-        input normalisation, the attention scores' softmax and the output layer stay float32.
-    class_weight : dict, "balanced" or None
-        Weights by class label, multiplied into the sample weights of the training windows.
-    callbacks : list of keras.callbacks.Callback or None
-        Extra Keras callbacks for ``Model.fit``.
-    random_state : int, RandomState instance or None
-        Seed for weight initialisation, dropout and shuffling. An int makes ``fit`` repeatable on
-        CPU.
-    verbose : int
-        Keras ``fit`` verbosity: 0 silent, 1 progress bar, 2 one line per epoch.
-    checkpoint_dir : str, os.PathLike or None
-        Folder where ``fit`` backs up the model and optimizer after every epoch (Keras
-        ``BackupAndRestore``). A ``fit`` that is interrupted resumes there at the next call with
-        the same folder, from the start of the epoch it was in; the backup is deleted when
-        training completes.
-    devices : None, "all" or list of str
-        Devices to train on, data-parallel: each batch is split evenly over them and their
-        gradients are averaged (``keras.distribution.DataParallel`` on JAX,
-        ``tf.distribute.MirroredStrategy`` on TensorFlow). Names as
-        ``keras.distribution.list_devices()`` gives them, e.g. ``["gpu:0", "gpu:1"]``; ``"all"``
-        takes every accelerator (every CPU device when there is none). ``batch_size`` must be a
-        multiple of the number of devices, and each epoch leaves out the last batch's remainder
-        modulo that number. Prediction runs on one device. None trains on the default device.
+    The parameters are documented once, in :mod:`~sktemporal.classifiers._docstrings`, and
+    shown in full on :class:`~sktemporal.AttentionLSTMClassifier` and
+    :class:`~sktemporal.TransformerClassifier`.
     """
 
     _parameter_constraints = {
@@ -203,6 +115,27 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         "checkpoint_dir": [str, os.PathLike, None],
         "devices": [StrOptions({"all"}), list, None],
     }
+
+    def __new__(cls, *args, **kwargs):
+        if "warm_start" in kwargs:
+            raise TypeError(_WARM_START_MESSAGE.format(name=cls.__name__))
+        return super().__new__(cls)
+
+    def set_params(self, **params):
+        """Set parameters, as :meth:`sklearn.base.BaseEstimator.set_params` does.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : object
+        """
+        if "warm_start" in params:
+            raise ValueError(_WARM_START_MESSAGE.format(name=type(self).__name__))
+        return super().set_params(**params)
 
     # Parameters that scikeras' ``_fit_keras_model`` forwards from ``get_params`` to Model.fit
     # (batches are cut by WindowBatches, so batch_size is not one of them).
@@ -294,7 +227,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
 
     def _stem(self):
         """The convolutional stem the builders put before the body, or None without one."""
-        if not self.stem_filters and not self.stem_kernel_sizes:
+        if not self.stem_filters:
             return None
         # tf.distribute replicas would otherwise normalise by their own share of the batch.
         synchronized = self.devices is not None and keras.backend.backend() == "tensorflow"
@@ -306,8 +239,25 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         """Whether the network gets the auxiliary head of ``deep_supervision`` (needs a stem)."""
         return bool(self.deep_supervision) and self._stem() is not None
 
+    def _head_notes(self):
+        """What ``verbose=1`` says of the auxiliary head and of which head predicts."""
+        if not self._has_auxiliary_head():
+            return []
+        predictions = (
+            "the mean of both heads' probabilities (ensemble_heads=True)"
+            if self.ensemble_heads
+            else "the main head (ensemble_heads=False)"
+        )
+        return [
+            "an auxiliary head on the stem's features averaged over time adds its "
+            f"cross-entropy, weighted {self.deep_supervision:g}, to the training loss "
+            f"(deep_supervision; history_['objective']); predictions, and history_['loss'], "
+            f"come from {predictions}"
+        ]
+
     # ------------------------------------------------------------------ fitting
 
+    @single_step_softmax_notes_hidden
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Train a new network on windows ``X`` and labels ``y``.
@@ -342,20 +292,9 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         )
         self._build(X, plan.train_rows, plan)
         if self.verbose:
-            notes = [*plan.notes, describe_optimizer(self, plan)]
-            if self._has_auxiliary_head():
-                predictions = (
-                    "the mean of both heads' probabilities (ensemble_heads=True)"
-                    if self.ensemble_heads
-                    else "the main head (ensemble_heads=False)"
-                )
-                notes.append(
-                    "an auxiliary head on the stem's features averaged over time adds its "
-                    f"cross-entropy, weighted {self.deep_supervision:g}, to the training loss "
-                    f"(deep_supervision); predictions come from {predictions}"
-                )
-            for note in notes:
+            for note in [*plan.notes, describe_optimizer(self, plan), *self._head_notes()]:
                 print(f"{type(self).__name__}: {note}.")
+        prediction_loss = self._prediction_loss(X, y, weights, plan.train_rows)
         self._train(
             X,
             y,
@@ -363,11 +302,13 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
             plan.train_rows,
             plan.validation_rows,
             epochs=plan.epochs,
-            callbacks=training_callbacks(self, plan),
+            callbacks=training_callbacks(self, plan, prediction_loss),
+            prediction_loss=prediction_loss,
         )
         self.attention_weights_ = self._mean_attention(X)
         return self
 
+    @single_step_softmax_notes_hidden
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch, building the network on the first call.
 
@@ -401,7 +342,15 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         if first_call:
             self._distribution = make_distribution(self.devices, self.batch_size)
             self._build(X, rows)
-        self._train(X, y, weights, rows, epochs=1, initial_epoch=self.current_epoch)
+        self._train(
+            X,
+            y,
+            weights,
+            rows,
+            epochs=1,
+            initial_epoch=self.current_epoch,
+            prediction_loss=self._prediction_loss(X, y, weights, rows),
+        )
         self.attention_weights_ = self._mean_attention(X)
         return self
 
@@ -471,39 +420,43 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         return np.searchsorted(self.classes_, y)
 
     def _training_weights(self, X, y, sample_weight):
-        """Sample weights times class weights (None when neither is set), and the rows to train on.
+        """Sample weights times class weights, and the rows to train on (see training_weights)."""
+        return training_weights(X, y, sample_weight, self.class_weight, self.classes_)
 
-        Rows of weight 0 are left out, so a zero weight is exactly the same as removing the row.
-        """
-        rows = np.arange(len(X))
-        if sample_weight is None and self.class_weight is None:
-            return None, rows
-        weights = _check_sample_weight(
-            sample_weight, X, dtype=np.float32, ensure_non_negative=True
+    def _prediction_loss(self, X, y, weights, rows):
+        """The callback that records ``loss`` like ``val_loss``, with an auxiliary head only."""
+        if not self._has_auxiliary_head():
+            return None
+        return PredictionLoss(
+            lambda windows: forward(self._get_prediction_model(), windows)[0],
+            X,
+            y,
+            weights,
+            rows,
         )
-        if self.class_weight is not None:
-            class_weight = self.class_weight
-            if isinstance(class_weight, dict):
-                unknown = [label for label in class_weight if label not in self.classes_]
-                if unknown:
-                    raise ValueError(
-                        f"class_weight names labels {unknown} that are not classes of y "
-                        f"({self.classes_.tolist()})."
-                    )
-                class_weight = {
-                    np.searchsorted(self.classes_, k): w for k, w in class_weight.items()
-                }
-            weights = weights * compute_sample_weight(class_weight, y).astype(np.float32)
-        if not weights.any():
-            raise ValueError("Every sample weight is 0: there is nothing to train on.")
-        return weights, np.flatnonzero(weights)
 
     def _train(
-        self, X, y, weights, rows, validation_rows=(), *, epochs, initial_epoch=0, callbacks=()
+        self,
+        X,
+        y,
+        weights,
+        rows,
+        validation_rows=(),
+        *,
+        epochs,
+        initial_epoch=0,
+        callbacks=(),
+        prediction_loss=None,
     ):
-        """Run ``Model.fit`` through scikeras with ``callbacks`` added to the user's."""
+        """Run ``Model.fit`` through scikeras with ``callbacks`` added to the user's.
+
+        ``prediction_loss`` runs before every other callback, the user's included, so that
+        they all read the loss of the predictions as ``loss``.
+        """
         fit_callbacks = self._fit_callbacks
-        self._fit_callbacks = [*fit_callbacks, *callbacks]
+        leading = [] if prediction_loss is None else [prediction_loss]
+        callbacks = [c for c in callbacks if c is not prediction_loss]
+        self._fit_callbacks = [*leading, *fit_callbacks, *callbacks]
         try:
             fit_on_windows(
                 self._fit_keras_model,
@@ -532,52 +485,19 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
 
     def _keras_build_fn(self, compile_kwargs):
         """Network body from the subclass's builder, classification head, compiled."""
-        preprocessing = []
-        statistics = getattr(self, "_input_statistics", None)
-        if statistics is not None:
-            mean, variance = statistics
-            # float32 under a mixed policy too: 16-bit floats would round large raw values
-            # (prices in the thousands) to steps wider than their spread.
-            preprocessing.append(
-                keras.layers.Normalization(
-                    axis=-1,
-                    mean=mean,
-                    variance=variance,
-                    dtype="float32",
-                    name="input_normalization",
-                )
-            )
-        augmentation = self._augmentation()
-        if augmentation is not None:
-            preprocessing.append(augmentation)
-        graph = self._build_network().build_network(
-            (self.n_timesteps_, self.n_channels_), preprocessing=preprocessing
-        )
-        x = keras.layers.Dense(self.dense_units, activation="relu", name="head_dense")(
-            graph.representation
-        )
-        x = keras.layers.Dropout(self.dropout_rate, name="head_dropout")(x)
-        auxiliary = self._has_auxiliary_head()
-        outputs = keras.layers.Dense(
+        return build_classifier_model(
+            self._build_network(),
+            (self.n_timesteps_, self.n_channels_),
             len(self.classes_),
-            activation="softmax",
-            dtype="float32",
-            name="main_probabilities" if auxiliary else "probabilities",
-        )(x)
-        if auxiliary:
-            stem_probabilities = auxiliary_head(
-                graph.stem_features, len(self.classes_), self.dense_units, self.dropout_rate
-            )
-            outputs = DeepSupervision(
-                self.deep_supervision,
-                ensemble_heads=bool(self.ensemble_heads),
-                dtype="float32",
-                name="probabilities",
-            )([outputs, stem_probabilities])
-            compile_kwargs = {**compile_kwargs, "loss": sum_of_cross_entropies}
-        model = keras.Model(graph.inputs, outputs, name=type(self).__name__)
-        model.compile(**compile_kwargs)
-        return model
+            dense_units=self.dense_units,
+            dropout_rate=self.dropout_rate,
+            input_statistics=getattr(self, "_input_statistics", None),
+            augmentation=self._augmentation(),
+            auxiliary_weight=self.deep_supervision if self._has_auxiliary_head() else 0,
+            ensemble_heads=bool(self.ensemble_heads),
+            name=type(self).__name__,
+            compile_kwargs=compile_kwargs,
+        )
 
     def _get_compile_kwargs(self):
         return {
@@ -589,46 +509,12 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ input validation
 
     def _validate_inputs(self, X, y="no_validation", *, reset):
-        """Check ``X`` (and ``y``) and return windows of shape (n, timesteps, n_features).
-
-        A float array, such as the strided view from SlidingWindowTransformer, is returned
-        without a copy; batches are cast to the Keras float type one at a time.
-        """
-        shape = np.shape(X) if hasattr(X, "shape") or isinstance(X, list) else None
-        if shape is not None and len(shape) > 3:
-            raise ValueError(
-                "X must be 2-D (n_samples, timesteps) or 3-D (n_samples, timesteps, n_features); "
-                f"got an array of shape {shape}."
-            )
-        if not reset and shape is not None and len(shape) == 3:
-            self._check_window_shape(shape)
-        kwargs = {"allow_nd": True, "dtype": [np.float32, np.float64], "reset": reset}
-        validated = validate_data(self, X, y, **kwargs)
-        X, y = validated if isinstance(validated, tuple) else (validated, None)
-        if X.ndim == 2:
-            X = X[:, :, np.newaxis]
-        if 0 in X.shape[1:]:
-            raise ValueError(
-                f"X has windows of {X.shape[1]} time steps x {X.shape[2]} features; both must be "
-                "at least 1."
-            )
-        if reset:
-            self.n_timesteps_, self.n_channels_ = X.shape[1:]
-        else:
-            self._check_window_shape(X.shape)
-        return X, y
-
-    def _check_window_shape(self, shape):
-        received = (shape[1], shape[2] if len(shape) == 3 else 1)
-        if received != (self.n_timesteps_, self.n_channels_):
-            raise ValueError(
-                f"X has windows of {received[0]} time steps x {received[1]} features, but "
-                f"{type(self).__name__} was fitted on {self.n_timesteps_} x {self.n_channels_}. "
-                "Use the same sequence length and feature columns as in fit."
-            )
+        """Check ``X`` (and ``y``); windows of shape (n, timesteps, n_features) and ``y``."""
+        return validate_windows(self, X, y, reset=reset)
 
     # ------------------------------------------------------------------ prediction
 
+    @single_step_softmax_notes_hidden
     def predict_proba(self, X):
         """Class probabilities for each window.
 
@@ -665,63 +551,6 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         probabilities = self.predict_proba(X)
         return self.classes_[np.argmax(probabilities, axis=1)]
 
-    # ------------------------------------------------------------------ attention
-
-    def get_attention_maps(self, X):
-        """Attention maps of every attention layer, first layer first.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, timesteps, n_features) or (n_samples, timesteps)
-            Windows shaped as in ``fit``.
-
-        Returns
-        -------
-        list of ndarray of shape (n_samples, n_heads, n_queries, timesteps)
-            ``maps[l][i, h, q, k]`` is the weight that query ``q`` of head ``h`` in layer ``l``
-            gives to time step ``k`` of window ``i``; it sums to 1 over ``k``. Attention pooling
-            (Attention-LSTM) has one head and one query. When the convolutional stem shortened
-            the window by pooling ``s`` steps into one, attention is computed over the pooled
-            steps: the queries are pooled steps, and each key's weight is shared equally by the
-            ``s`` input steps it pools (see :func:`~sktemporal.networks.spread_over_input_steps`).
-        """
-        check_is_fitted(self)
-        X, _ = self._validate_inputs(X, reset=False)
-        return self._attention_maps(X)
-
-    def _mean_attention(self, X):
-        return self._to_input_steps(mean_attention(self._get_attention_model(), X))
-
-    def _attention_maps(self, X):
-        return [self._to_input_steps(m) for m in attention_maps(self._get_attention_model(), X)]
-
-    def _to_input_steps(self, weights):
-        """Spread attention over the stem's pooled steps back over the window's input steps.
-
-        When the convolutional stem pooled ``s`` input steps into one, that step's weight is
-        shared equally by the ``s`` input steps it covers, so each row still sums to 1.
-        """
-        stem = self._stem()
-        stride = 1 if stem is None else stem.stride(self.n_timesteps_)
-        return spread_over_input_steps(weights, stride, self.n_timesteps_)
-
-    def get_attention_weights(self, X):
-        """Attention each time step of each window receives in the last attention layer.
-
-        Averaged over heads and queries, so each row is a distribution over time steps.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, timesteps, n_features) or (n_samples, timesteps)
-            Windows shaped as in ``fit``.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, timesteps)
-            Non-negative weights; each row sums to 1. Column ``-1`` is the window's last row.
-        """
-        return self.get_attention_maps(X)[-1].mean(axis=(1, 2))
-
     def _get_prediction_model(self):
         """``model_``, or a one-device model over its layers after a ``tf.distribute`` build.
 
@@ -729,12 +558,6 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         """
         model = getattr(self, "_prediction_model", None)
         return self.model_ if model is None else model
-
-    def _get_attention_model(self):
-        """Model from the input to each attention layer's weights (built once, not pickled)."""
-        if getattr(self, "_attention_model", None) is None:
-            self._attention_model = attention_model(self.model_)
-        return self._attention_model
 
     # ------------------------------------------------------------------ persistence, tags
 

@@ -19,6 +19,7 @@ from sktemporal.classifiers._keras_private import build_training_state, seeded
 from sktemporal.classifiers._schedule import WarmupCosineDecay
 
 __all__ = [
+    "PredictionLoss",
     "channel_statistics",
     "describe_optimizer",
     "fit_on_windows",
@@ -109,9 +110,72 @@ def describe_optimizer(estimator, plan):
     return f"{estimator.optimizer}, weight decay {estimator.weight_decay:g}{clip}, {schedule}"
 
 
-def training_callbacks(estimator, plan):
-    """Backup, early stopping with best-weight restore, and the plateau schedule of a run."""
-    callbacks = []
+#: Most training windows on which :class:`PredictionLoss` measures the predictions each epoch.
+PREDICTION_LOSS_WINDOWS = 1024
+
+
+class PredictionLoss(keras.callbacks.Callback):
+    """Record the training loss and accuracy of the predictions, like ``val_loss``.
+
+    With an auxiliary head the loss that training minimises is the sum of both heads'
+    cross-entropies, while ``val_loss`` is the cross-entropy of the predicted probabilities
+    (the main head's, or both heads' mean): plotted side by side they differ by the
+    auxiliary term, a gap that is not over-fitting. At the end of each epoch this callback
+    moves the minimised loss and its accuracy to ``objective`` and ``objective_accuracy``,
+    and sets ``loss`` and ``accuracy`` to those of the predictions on training windows,
+    computed as ``val_loss`` is (without dropout, weighted as Keras weights a loss).
+    At most :data:`PREDICTION_LOSS_WINDOWS` windows, spread evenly over the training rows,
+    are used, so the cost stays a small share of an epoch.
+
+    Parameters
+    ----------
+    probabilities : callable
+        Windows -> predicted class probabilities, from the model being trained.
+    X, y, weights : ndarray
+        All windows, their encoded labels and sample weights (None for none).
+    rows : ndarray of int
+        The training windows.
+    """
+
+    def __init__(self, probabilities, X, y, weights, rows):
+        super().__init__()
+        picked = rows
+        if len(rows) > PREDICTION_LOSS_WINDOWS:
+            positions = np.linspace(0, len(rows) - 1, PREDICTION_LOSS_WINDOWS).round()
+            picked = rows[positions.astype(int)]
+        self._probabilities = probabilities
+        self._X = X
+        self._rows = picked
+        self._y = y[picked]
+        self._weights = None if weights is None else weights[picked].astype(np.float64)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is None or "loss" not in logs:
+            return
+        proba = self._probabilities(self._X[self._rows])
+        picked = proba[np.arange(len(self._y)), self._y]
+        # Keras' sparse categorical cross-entropy clips at its epsilon.
+        losses = -np.log(np.clip(picked, keras.backend.epsilon(), 1.0))
+        correct = (proba.argmax(axis=1) == self._y).astype(np.float64)
+        weights = np.ones(len(losses)) if self._weights is None else self._weights
+        logs["objective"] = logs["loss"]
+        logs["loss"] = float(np.mean(weights * losses))
+        if "accuracy" in logs:
+            logs["objective_accuracy"] = logs["accuracy"]
+            logs["accuracy"] = float(np.sum(weights * correct) / max(weights.sum(), 1e-12))
+
+
+def training_callbacks(estimator, plan, prediction_loss=None):
+    """Backup, early stopping with best-weight restore, and the plateau schedule of a run.
+
+    With a :class:`PredictionLoss` callback (``prediction_loss``), it comes first so that the
+    others read its entries, and a run without a validation tail monitors ``objective``, the
+    loss that training minimises, as it would without the callback.
+    """
+    callbacks = [] if prediction_loss is None else [prediction_loss]
+    monitor = plan.monitor
+    if prediction_loss is not None and monitor == "loss":
+        monitor = "objective"
     if estimator.checkpoint_dir is not None:
         callbacks.append(keras.callbacks.BackupAndRestore(os.fspath(estimator.checkpoint_dir)))
     if estimator.patience is not None:
@@ -120,13 +184,14 @@ def training_callbacks(estimator, plan):
         patience = estimator.patience if len(plan.validation_rows) else plan.epochs + 1
         callbacks.append(
             keras.callbacks.EarlyStopping(
-                monitor=plan.monitor, patience=patience, restore_best_weights=True
+                monitor=monitor, mode="min", patience=patience, restore_best_weights=True
             )
         )
     if estimator.learning_rate_schedule == "plateau" and isinstance(estimator.optimizer, str):
         callbacks.append(
             keras.callbacks.ReduceLROnPlateau(
-                monitor=plan.monitor,
+                monitor=monitor,
+                mode="min",
                 factor=0.5,
                 patience=max(2, math.ceil(plan.epochs / 10)),
                 min_lr=estimator.learning_rate * _FINAL_LEARNING_RATE_FACTOR,
