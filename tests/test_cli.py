@@ -81,7 +81,7 @@ def test_train_writes_model_pipeline_and_report(trained, prices_csv):
     assert report["data"]["n_rows"] == N_ROWS
     assert report["parameters"]["command_line"]["epochs"] == 1
     assert report["parameters"]["classifier_params"]["lstm_units"] == [4]
-    # The main job predicts from the attention network alone (sktemporal.cli's comment says why).
+    # The main job predicts from the attention network alone (sktemporal.cli.train says why).
     assert report["parameters"]["classifier_params"]["ensemble_heads"] is False
     assert {
         "python",
@@ -655,10 +655,11 @@ def test_day_first_dates_are_read_with_date_format(trained, prices_csv, tmp_path
     "flag, expected", [([], False), (["--ensemble-heads"], True), (["--no-ensemble-heads"], False)]
 )
 def test_the_ensemble_heads_option_reaches_the_classifier(flag, expected):
-    from sktemporal.cli import _build_parser, _classifier_params
+    from sktemporal.cli import build_parser
+    from sktemporal.cli.train import classifier_params
 
-    args = _build_parser().parse_args(["train", *flag])
-    assert _classifier_params(args)["ensemble_heads"] is expected
+    args = build_parser().parse_args(["train", *flag])
+    assert classifier_params(args)["ensemble_heads"] is expected
 
 
 def test_every_option_says_its_default(capsys):
