@@ -1,15 +1,5 @@
-"""Check that a fitted estimator's outputs before a time never depend on the rows after it.
+"""The search for look-ahead: fit on the past, perturb the future, compare the past's outputs."""
 
-A *look-ahead leak* is an output at row ``t`` that changes when only rows ``>= cutoff > t``
-change: a centred rolling mean, a backfill, a ``shift(-1)``, a scaler fitted inside
-``transform`` on the whole table, a future return computed as a feature. Back-tests of such a
-pipeline look far better than any live use can be, since live, the future rows do not exist
-yet. :func:`check_no_lookahead` looks for these leaks empirically: it perturbs the future and
-checks that no output of the past moves, step by step through a
-:class:`~sklearn.pipeline.Pipeline`.
-"""
-
-from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
@@ -21,184 +11,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["LookaheadDetail", "LookaheadError", "LookaheadReport", "check_no_lookahead"]
+from sktemporal.lookahead._perturbation import KINDS, as_array, copy_rows, perturb
+from sktemporal.lookahead._report import LookaheadError, build_report
 
-#: Perturbations of the rows from the cutoff on, in the default order.
-KINDS = ("noise", "extreme", "shuffle", "constant")
+__all__ = ["check_no_lookahead"]
 
 # Output methods of the final step that are compared, in report order.
 _PREDICTION_METHODS = ("predict_proba", "decision_function", "predict")
-_EXTREME = 1e6
-
-
-class LookaheadError(ValueError):
-    """Raised by :func:`check_no_lookahead` with ``raise_on_leak=True`` when it finds a leak.
-
-    Attributes
-    ----------
-    report : LookaheadReport
-        The full report; the message is its summary.
-    """
-
-    def __init__(self, report):
-        super().__init__(str(report))
-        self.report = report
-
-
-@dataclass(frozen=True)
-class LookaheadDetail:
-    """Result of one output at one cutoff under one kind of perturbation, over all trials.
-
-    Attributes
-    ----------
-    step : str
-        Name of the pipeline step that produced the output (nested pipelines as
-        ``outer__inner``), or the estimator's class name when it is not a pipeline.
-    output : str
-        ``"transform"`` for intermediate steps; ``"predict_proba"``,
-        ``"decision_function"``, ``"predict"`` or ``"transform"`` for the final step.
-    cutoff : int
-        Rows ``>= cutoff`` were perturbed; rows ``< cutoff`` were compared.
-    kind : str
-        The perturbation: ``"noise"``, ``"extreme"``, ``"shuffle"`` or ``"constant"``.
-    n_trials : int
-        Perturbations tried.
-    n_moved : int
-        Trials in which at least one compared row moved by more than ``atol``.
-    first_row : int or None
-        Earliest row, over the trials, whose output moved; ``None`` if none did.
-    max_abs_diff : float
-        Largest absolute change over the compared rows and trials (``inf`` where a value
-        turned NaN or back, or a non-numeric output changed).
-    """
-
-    step: str
-    output: str
-    cutoff: int
-    kind: str
-    n_trials: int
-    n_moved: int
-    first_row: int | None
-    max_abs_diff: float
-
-    @property
-    def leaks(self):
-        """bool: whether a row before the cutoff moved in any trial."""
-        return self.n_moved > 0
-
-    @property
-    def name(self):
-        """str: ``"step.output"``, how the output is named in reports."""
-        return f"{self.step}.{self.output}"
-
-
-@dataclass
-class LookaheadReport:
-    """Outcome of :func:`check_no_lookahead`.
-
-    Attributes
-    ----------
-    leaks : bool
-        Whether any compared output before a cutoff moved when only rows from the cutoff on
-        were perturbed.
-    first_leaking_step : str or None
-        The first step, in pipeline order, with a leaking output; ``None`` without a leak.
-        A leak propagates to every later step, so this is the step to look at.
-    first_row : int or None
-        The earliest row, over all outputs, cutoffs and perturbations, whose output moved;
-        ``None`` without a leak.
-    max_abs_diff : float
-        Largest absolute change of any compared output (at most ``atol`` without a leak).
-    details : list of LookaheadDetail
-        One entry per output, cutoff and kind, in pipeline order.
-    outputs : tuple of str
-        The compared outputs, ``"step.output"``, in pipeline order.
-    cutoffs : tuple of int
-        The cutoffs used.
-    kinds : tuple of str
-        The perturbation kinds used.
-    n_trials : int
-        Perturbations per cutoff and kind.
-    atol : float
-        Largest change not counted as a move.
-    """
-
-    leaks: bool
-    first_leaking_step: str | None
-    first_row: int | None
-    max_abs_diff: float
-    details: list = field(default_factory=list)
-    outputs: tuple = ()
-    cutoffs: tuple = ()
-    kinds: tuple = ()
-    n_trials: int = 1
-    atol: float = 0.0
-
-    def leaking_outputs(self):
-        """Names of the outputs that moved, in pipeline order.
-
-        Returns
-        -------
-        names : list of str
-            ``"step.output"`` of every output with a leaking detail.
-        """
-        moved = {detail.name for detail in self.details if detail.leaks}
-        return [name for name in self.outputs if name in moved]
-
-    def to_frame(self):
-        """The details as a DataFrame, one row per output, cutoff and kind.
-
-        Returns
-        -------
-        frame : pandas.DataFrame
-            Columns ``step``, ``output``, ``cutoff``, ``kind``, ``n_trials``, ``n_moved``,
-            ``first_row``, ``max_abs_diff`` and ``leaks``.
-        """
-        columns = [
-            "step",
-            "output",
-            "cutoff",
-            "kind",
-            "n_trials",
-            "n_moved",
-            "first_row",
-            "max_abs_diff",
-        ]
-        frame = pd.DataFrame(
-            [[getattr(detail, c) for c in columns] for detail in self.details], columns=columns
-        )
-        frame["leaks"] = frame["n_moved"] > 0
-        return frame
-
-    def __str__(self):
-        checked = (
-            f"Checked {len(self.outputs)} output(s) ({', '.join(self.outputs)}) at cutoffs "
-            f"{list(self.cutoffs)} under {', '.join(self.kinds)} x {self.n_trials} trial(s), "
-            f"atol={self.atol:g}."
-        )
-        if not self.leaks:
-            return (
-                "No look-ahead found: no output before a cutoff moved when the rows from the "
-                f"cutoff on were perturbed (largest change {self.max_abs_diff:g}). " + checked
-            )
-        first = min((d for d in self.details if d.leaks), key=lambda d: (d.first_row, d.cutoff))
-        lines = [
-            f"Look-ahead found: step {self.first_leaking_step!r} is the first whose output "
-            "before a cutoff moved when only the rows from the cutoff on were perturbed.",
-            f"  earliest moved row: {first.first_row} (cutoff {first.cutoff}, "
-            f"{first.kind!r} perturbation, in {first.name}); largest change: "
-            f"{self.max_abs_diff:g}",
-            "  leaking outputs (perturbations that moved the past / perturbations tried):",
-        ]
-        for name in self.leaking_outputs():
-            mine = [d for d in self.details if d.name == name]
-            kinds = sorted({d.kind for d in mine if d.leaks}, key=self.kinds.index)
-            lines.append(
-                f"    {name}: {sum(d.n_moved for d in mine)}/{sum(d.n_trials for d in mine)}"
-                f" (kinds: {', '.join(kinds)})"
-            )
-        lines.append("  " + checked)
-        return "\n".join(lines)
 
 
 @validate_params(
@@ -362,7 +181,32 @@ def check_no_lookahead(
         check_is_fitted(estimator)
         fitted = estimator
     stages = _stages(fitted)
-    final_name, final = stages[-1]
+    methods = _final_methods(stages[-1])
+    outputs = [(name, "transform") for name, _ in stages[:-1]]
+    outputs += [(stages[-1][0], method) for method in methods]
+    reference = _reference_outputs(stages, methods, X, n_rows, outputs, atol)
+
+    # One cutoff and kind at a time, in this order: the draws of rng, and so the report for
+    # a seed, stay the same.
+    results = {}
+    for cutoff in cutoffs:
+        for kind in kinds:
+            moves = _moves_at(
+                stages, methods, X, reference, outputs, cutoff, kind, n_trials, rng, atol
+            )
+            for index, entry in enumerate(moves):
+                results[(index, cutoff, kind)] = entry
+    report = build_report(
+        outputs, results, cutoffs=cutoffs, kinds=kinds, n_trials=n_trials, atol=atol
+    )
+    if report.leaks and raise_on_leak:
+        raise LookaheadError(report)
+    return report
+
+
+def _final_methods(final_stage):
+    """The final step's output methods that are compared, in report order."""
+    final_name, final = final_stage
     methods = [m for m in _PREDICTION_METHODS if hasattr(final, m)]
     if not methods:
         if not hasattr(final, "transform"):
@@ -371,9 +215,11 @@ def check_no_lookahead(
                 "decision_function, predict or transform: there is no output to check."
             )
         methods = ["transform"]
-    outputs = [(name, "transform") for name, _ in stages[:-1]]
-    outputs += [(final_name, method) for method in methods]
+    return methods
 
+
+def _reference_outputs(stages, methods, X, n_rows, outputs, atol):
+    """Every output on ``X`` itself, after checking that a second run gives the same."""
     reference = _run_unperturbed(stages, methods, X, n_rows)
     again = _run_unperturbed(stages, methods, X, n_rows)
     for (step, method), first, second in zip(outputs, reference, again, strict=True):
@@ -384,66 +230,41 @@ def check_no_lookahead(
                 f"row {rows[0]}): unseeded randomness cannot be told apart from look-ahead. "
                 "Seed the estimator (random_state) or raise atol."
             )
+    return reference
 
-    # results[(output index, cutoff, kind)] = [n_moved, first_row, max_abs_diff]
-    results = {}
-    for cutoff in cutoffs:
-        for kind in kinds:
-            for _ in range(n_trials):
-                perturbed = _perturb(X, cutoff, kind, rng)
-                try:
-                    moved = _run(stages, methods, perturbed, n_rows)
-                except _StepFailed as failure:
-                    raise ValueError(
-                        f"{failure.step} failed on X with the rows from {cutoff} on perturbed "
-                        f"({kind!r}): {str(failure.error).rstrip('.')}. Leave that kind out "
-                        "(kinds=...) or make the step accept such values."
-                    ) from failure.error
-                for index, (before, after) in enumerate(zip(reference, moved, strict=True)):
-                    step, method = outputs[index]
-                    if before.shape != after.shape:
-                        raise ValueError(
-                            f"{step}.{method} returns an output of shape {after.shape} on the "
-                            f"perturbed X but {before.shape} on X; its rows cannot be compared."
-                        )
-                    rows, diff = _moved_rows(before[:cutoff], after[:cutoff], atol)
-                    entry = results.setdefault((index, cutoff, kind), [0, None, 0.0])
-                    entry[2] = max(entry[2], diff)
-                    if rows.size:
-                        entry[0] += 1
-                        entry[1] = rows[0] if entry[1] is None else min(entry[1], rows[0])
 
-    details = [
-        LookaheadDetail(
-            step=outputs[index][0],
-            output=outputs[index][1],
-            cutoff=int(cutoff),
-            kind=kind,
-            n_trials=n_trials,
-            n_moved=n_moved,
-            first_row=None if first_row is None else int(first_row),
-            max_abs_diff=float(diff),
-        )
-        for (index, cutoff, kind), (n_moved, first_row, diff) in sorted(
-            results.items(), key=lambda item: item[0][:2] + (kinds.index(item[0][2]),)
-        )
-    ]
-    leaking = [detail for detail in details if detail.leaks]
-    report = LookaheadReport(
-        leaks=bool(leaking),
-        first_leaking_step=leaking[0].step if leaking else None,
-        first_row=min(d.first_row for d in leaking) if leaking else None,
-        max_abs_diff=max((d.max_abs_diff for d in details), default=0.0),
-        details=details,
-        outputs=tuple(f"{step}.{method}" for step, method in outputs),
-        cutoffs=tuple(int(c) for c in cutoffs),
-        kinds=kinds,
-        n_trials=int(n_trials),
-        atol=float(atol),
-    )
-    if report.leaks and raise_on_leak:
-        raise LookaheadError(report)
-    return report
+def _moves_at(stages, methods, X, reference, outputs, cutoff, kind, n_trials, rng, atol):
+    """``[n_moved, first_row, max_abs_diff]`` of every output over ``n_trials`` trials.
+
+    Each trial perturbs the rows from ``cutoff`` on as ``kind`` says and compares every
+    output on the rows before ``cutoff`` with its ``reference`` on ``X``.
+    """
+    n_rows = len(reference[0])  # every output has one row per row of X (_aligned)
+    moves = [[0, None, 0.0] for _ in outputs]
+    for _ in range(n_trials):
+        perturbed = perturb(X, cutoff, kind, rng)
+        try:
+            moved = _run(stages, methods, perturbed, n_rows)
+        except _StepFailed as failure:
+            raise ValueError(
+                f"{failure.step} failed on X with the rows from {cutoff} on perturbed "
+                f"({kind!r}): {str(failure.error).rstrip('.')}. Leave that kind out "
+                "(kinds=...) or make the step accept such values."
+            ) from failure.error
+        for (step, method), before, after, entry in zip(
+            outputs, reference, moved, moves, strict=True
+        ):
+            if before.shape != after.shape:
+                raise ValueError(
+                    f"{step}.{method} returns an output of shape {after.shape} on the "
+                    f"perturbed X but {before.shape} on X; its rows cannot be compared."
+                )
+            rows, diff = _moved_rows(before[:cutoff], after[:cutoff], atol)
+            entry[2] = max(entry[2], diff)
+            if rows.size:
+                entry[0] += 1
+                entry[1] = rows[0] if entry[1] is None else min(entry[1], rows[0])
+    return moves
 
 
 # ---------------------------------------------------------------------------- validation
@@ -508,7 +329,7 @@ def _fit_prefix(estimator, X, y, cutoff, n_rows):
     if not hasattr(estimator, "fit"):
         raise TypeError(f"{type(estimator).__name__} has no fit method; pass fit=False.")
     fitted = clone(estimator)
-    X_past = X.iloc[:cutoff] if isinstance(X, pd.DataFrame | pd.Series) else _as_array(X)[:cutoff]
+    X_past = X.iloc[:cutoff] if isinstance(X, pd.DataFrame | pd.Series) else as_array(X)[:cutoff]
     if y is None:
         args = (X_past,)
     else:
@@ -578,7 +399,7 @@ def _run(stages, methods, X, n_rows):
 def _run_unperturbed(stages, methods, X, n_rows):
     """``_run`` on a copy of ``X``; a step's own error is raised as it is, with a note."""
     try:
-        return _run(stages, methods, _copy(X), n_rows)
+        return _run(stages, methods, copy_rows(X), n_rows)
     except _StepFailed as failure:
         failure.error.add_note(f"check_no_lookahead: raised by {failure.step} on X itself.")
         raise failure.error from None
@@ -623,125 +444,3 @@ def _moved_rows(before, after, atol):
     diff = diff.reshape(len(diff), -1)
     moved = np.flatnonzero((diff > atol).any(axis=1))
     return moved, float(diff.max())
-
-
-# ---------------------------------------------------------------------------- perturbations
-
-
-def _as_array(X):
-    return X if isinstance(X, np.ndarray) else np.asarray(X)
-
-
-def _copy(X):
-    if isinstance(X, pd.DataFrame | pd.Series):
-        return X.copy(deep=True)
-    return np.array(X, copy=True)
-
-
-def _perturb(X, cutoff, kind, rng):
-    """A copy of ``X`` with rows ``>= cutoff`` replaced as ``kind`` says."""
-    n_rows = len(X)
-    if kind == "shuffle":
-        permutation = rng.permutation(n_rows - cutoff)
-        if (permutation == np.arange(len(permutation))).all():
-            permutation = np.roll(permutation, 1)  # never the identity, from 2 rows on
-        order = np.r_[np.arange(cutoff), cutoff + permutation]
-        if isinstance(X, pd.DataFrame | pd.Series):
-            return X.iloc[order].set_axis(X.index, axis=0)
-        return _as_array(X)[order].copy()
-    if isinstance(X, pd.Series):
-        return _perturb_series(X, cutoff, kind, rng)
-    if isinstance(X, pd.DataFrame):
-        perturbed = X.copy(deep=True)
-        for position in range(X.shape[1]):
-            column = _perturb_series(X.iloc[:, position], cutoff, kind, rng)
-            perturbed.isetitem(position, column.array)  # by position: the index may repeat
-        return perturbed
-    array = _as_array(X)
-    flat = array.reshape(n_rows, -1)
-    columns = [_perturb_values(flat[:, j], cutoff, kind, rng) for j in range(flat.shape[1])]
-    return np.stack(columns, axis=1).reshape(array.shape) if columns else array.copy()
-
-
-def _perturb_series(series, cutoff, kind, rng):
-    dtype = series.dtype
-    numeric = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
-    if isinstance(dtype, np.dtype) or not numeric:
-        if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
-            values = _perturb_values(series.to_numpy(), cutoff, kind, rng)
-            return pd.Series(values, index=series.index, name=series.name)
-        return _reorder(series, cutoff, kind, rng)
-    # Numeric extension dtype (Int64, Float64...): perturb as float, cast back.
-    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-    new = _perturb_floats(values, cutoff, kind, rng, integer=dtype.kind in "iu")
-    return pd.Series(pd.array(new, dtype=dtype), index=series.index, name=series.name)
-
-
-def _reorder(series, cutoff, kind, rng):
-    """Non-numeric column: future values shuffled, or one of them repeated."""
-    n_future = len(series) - cutoff
-    if kind == "constant":
-        future = np.full(n_future, cutoff + rng.randint(n_future))
-    else:
-        future = cutoff + rng.permutation(n_future)
-    return series.iloc[np.r_[np.arange(cutoff), future]].set_axis(series.index)
-
-
-def _perturb_values(values, cutoff, kind, rng):
-    """One numpy column, of any dtype, with its future replaced; the dtype is kept."""
-    kind_code = values.dtype.kind
-    if kind_code == "b":
-        new = values.copy()
-        n_future = len(values) - cutoff
-        new[cutoff:] = (
-            np.full(n_future, rng.random() < 0.5)
-            if kind == "constant"
-            else (rng.random(n_future) < 0.5)
-        )
-        return new
-    if kind_code not in "iuf":
-        return _reorder(pd.Series(values), cutoff, kind, rng).to_numpy()
-    new = _perturb_floats(values.astype(np.float64), cutoff, kind, rng, integer=kind_code in "iu")
-    if kind_code in "iu":
-        info = np.iinfo(values.dtype)
-        return np.clip(new, info.min, info.max).astype(values.dtype)
-    return new.astype(values.dtype)
-
-
-def _perturb_floats(values, cutoff, kind, rng, *, integer=False):
-    """float64 column with rows ``>= cutoff`` replaced; positive columns stay positive."""
-    finite = values[np.isfinite(values)]
-    scale = float(np.std(finite)) if finite.size > 1 else 0.0
-    if not np.isfinite(scale) or scale == 0:
-        scale = float(np.mean(np.abs(finite))) if finite.size else 0.0
-        if not np.isfinite(scale) or scale == 0:
-            scale = 1.0
-    positive = finite.size > 0 and bool((finite > 0).all())
-    non_negative = finite.size > 0 and bool((finite >= 0).all())
-    future = values[cutoff:]
-    n_future = len(future)
-    if kind == "noise":
-        if positive:
-            new = future * np.exp(rng.normal(size=n_future))
-        elif non_negative:
-            new = np.abs(future + rng.normal(scale=scale, size=n_future))
-        else:
-            new = future + rng.normal(scale=scale, size=n_future)
-    elif kind == "extreme":
-        big = rng.random(n_future) < 0.5
-        if positive:
-            new = np.where(big, _EXTREME * scale, scale / _EXTREME)
-        elif non_negative:
-            new = np.where(big, _EXTREME * scale, 0.0)
-        else:
-            new = np.where(big, _EXTREME * scale, -_EXTREME * scale)
-    else:  # constant
-        value = rng.choice(finite) if finite.size else rng.normal()
-        new = np.full(n_future, value)
-    if integer:
-        new = np.rint(new)
-        if positive:
-            new = np.maximum(new, 1.0)
-    result = values.copy()
-    result[cutoff:] = new
-    return result
