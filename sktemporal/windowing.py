@@ -300,8 +300,11 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output
         self._check_sequence_length()
         layout = _PanelLayout(X.index) if _is_panel(X) else None
         table = self._validate_table(X, reset=False)
-        if layout is None or len(layout.names) == 1:
+        if layout is None:
             return self._windows(table)
+        self._check_short_entities(layout, int(self.sequence_length))
+        if len(layout.names) == 1:
+            return self._windows(table)  # one entity: the view, as for one series
         return self._panel_windows(table, layout)
 
     def get_feature_names_out(self, input_features=None):
@@ -384,7 +387,6 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output
 
     def _panel_windows(self, table, layout):
         length = int(self.sequence_length)
-        self._check_short_entities(layout, length)
         self._check_padding_size(table, length, n_series=len(layout.names))
         pad = length - 1
         # One buffer, entity after entity, each preceded by its own padding: a window that
@@ -425,7 +427,7 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output
         )
         if self.short_entities == "raise":
             raise ValueError(message + ".")
-        warnings.warn(message + " without this warning.", UserWarning, stacklevel=4)
+        warnings.warn(message + " without this warning.", UserWarning, stacklevel=3)
 
     def _check_padding_size(self, table, length, n_series=1):
         n_padding_values = (length - 1) * table.shape[1] * n_series

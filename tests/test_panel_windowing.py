@@ -176,6 +176,8 @@ def test_short_entities_are_never_padded_silently_unless_asked():
     np.testing.assert_array_equal(padded, windows)
     with pytest.raises(ValueError, match="2 entities have fewer rows"):
         SlidingWindowTransformer(5, short_entities="raise").fit_transform(panel)
+    with pytest.warns(UserWarning, match=r"1 entity has fewer rows .* 'e1' \(2 rows\)"):
+        SlidingWindowTransformer(5).fit_transform(panel.loc[["e1"]])
     # The fix the message gives keeps every other row and its label.
     keep = ~panel.index.get_level_values(0).isin(["e1", "e3"])
     assert (
