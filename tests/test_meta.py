@@ -360,3 +360,24 @@ def test_imports_without_keras():
     )
     root = str(Path(sktemporal.__file__).resolve().parents[1])
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root)
+
+
+def test_shared_parameter_entries_are_filled_into_every_docstring():
+    import inspect
+
+    import sktemporal.meta
+
+    documented = []
+    for name in sktemporal.meta.__all__:
+        value = getattr(sktemporal.meta, name)
+        documented.append(value)
+        if inspect.isclass(value):
+            documented += [getattr(value, a) for a in vars(value) if not a.startswith("_")]
+    docs = [inspect.getdoc(value) or "" for value in documented]
+    assert not [doc for doc in docs if "%(" in doc]
+    # The entry written once appears in each method that takes samples.
+    x_entry = (
+        "X : {array-like, sparse matrix} of shape (n_samples, n_features)\n"
+        "    Samples, in any form ``estimator`` accepts."
+    )
+    assert sum(x_entry in doc for doc in docs) == 6
