@@ -302,8 +302,9 @@ class PanelTimeSeriesSplit:
     >>> panel = pd.DataFrame({"close": np.arange(12.0)}, index=index)
     >>> panel = panel.drop(("B", 3))  # B closed on day 3
     >>> cv = PanelTimeSeriesSplit(n_splits=2, test_size=2, gap=1)
+    >>> days = panel.index.get_level_values("day")
     >>> for train, test in cv.split(panel):
-    ...     print(panel.index[train].tolist(), "->", sorted(set(panel.index[test].get_level_values("day"))))
+    ...     print(panel.index[train].tolist(), "->", sorted(set(days[test])))
     [('A', 0), ('B', 0)] -> [2, 3]
     [('A', 0), ('A', 1), ('A', 2), ('B', 0), ('B', 1)] -> [4, 5]
 
