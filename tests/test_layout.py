@@ -18,6 +18,11 @@ import pytest
 import sktemporal
 
 PACKAGE = Path(sktemporal.__file__).parent
+MAX_LINES = 600
+# Modules known to be over MAX_LINES while they are being split. Each entry is a debt, not a
+# licence: whoever splits the module removes it here, and this set is meant to be empty.
+# sktemporal/classifiers/_base.py: being split (the estimator API apart from its helpers).
+OVER_MAX_LINES_WHILE_BEING_SPLIT = {"sktemporal/classifiers/_base.py"}
 
 
 def _module_name(path):
@@ -139,6 +144,21 @@ def test_the_old_top_level_paths_of_the_market_names_are_gone():
         assert not (PACKAGE / f"{old}.py").exists(), old
         with pytest.raises(ModuleNotFoundError):
             importlib.import_module(f"sktemporal.{old}")
+
+
+def test_no_module_is_over_the_size_that_signals_two_concepts():
+    lengths = {
+        path.relative_to(PACKAGE.parent).as_posix(): len(
+            path.read_text(encoding="utf-8").splitlines()
+        )
+        for path in PACKAGE.rglob("*.py")
+    }
+    too_long = sorted(
+        f"{path} ({n} lines)"
+        for path, n in lengths.items()
+        if n > MAX_LINES and path not in OVER_MAX_LINES_WHILE_BEING_SPLIT
+    )
+    assert too_long == []
 
 
 def _only_reexports(tree):
