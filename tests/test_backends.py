@@ -230,3 +230,53 @@ def test_a_model_saved_on_one_backend_loads_on_the_other(name, tmp_path):
     np.testing.assert_allclose(
         loaded_there["attention"], model.get_attention_weights(X), atol=1e-5
     )
+
+
+_NO_TENSORFLOW_SCRIPT = r"""
+import json, sys, time
+
+start = time.perf_counter()
+from sktemporal import AttentionLSTMClassifier, TransformerClassifier, load
+import_seconds = time.perf_counter() - start
+
+import numpy as np
+from sklearn.model_selection import GridSearchCV
+
+rng = np.random.default_rng(0)
+X, y = rng.normal(size=(48, 6, 2)), np.arange(48) % 2
+stem = dict(stem_filters=(4,), stem_kernel_sizes=(3,), dense_units=4, epochs=1, random_state=0)
+lstm = AttentionLSTMClassifier(lstm_units=4, attention_units=3, **stem).fit(X, y)
+TransformerClassifier(d_model=4, num_heads=2, num_layers=1, ff_dim=4, **stem).fit(X, y)
+lstm.get_attention_weights(X[:3])
+lstm.save(sys.argv[1])
+load(sys.argv[1]).predict(X[:3])
+search = GridSearchCV(lstm, {"dense_units": [3, 4]}, cv=2, n_jobs=2).fit(X, y)
+print(json.dumps({
+    "import_seconds": import_seconds,
+    "tensorflow": sorted(m for m in sys.modules if m.split(".")[0] == "tensorflow")[:5],
+}))
+"""
+
+
+@pytest.mark.backend
+def test_jax_never_imports_tensorflow_in_the_process_or_its_search_workers(tmp_path):
+    """Import, fit, attention, save, load and an n_jobs=2 search on JAX: no TensorFlow.
+
+    TensorFlow costs about 2.5 s to import and prints C++ start-up lines to stderr; a worker
+    that imported it would print them too, so the search's stderr must be free of them.
+    """
+    pytest.importorskip("jax")
+    env = {**os.environ, "KERAS_BACKEND": "jax"}
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # the lines would show if TensorFlow were imported
+    result = subprocess.run(
+        [sys.executable, "-c", _NO_TENSORFLOW_SCRIPT, str(tmp_path / "m.keras")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["tensorflow"] == []
+    for marker in ("absl::InitializeLog", "cuda drivers", "oneDNN", "cpu_feature_guard"):
+        assert marker not in result.stderr, result.stderr[-2000:]

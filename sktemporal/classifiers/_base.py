@@ -18,11 +18,11 @@ chunked forward passes and attention extraction (``_inference``), batches cut fr
 """
 
 import os
+import sys
 from numbers import Integral, Real
 
 import keras
 import numpy as np
-from scikeras.wrappers import BaseWrapper
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
@@ -42,7 +42,7 @@ from sktemporal.classifiers._explanations import ExplanationMixin
 from sktemporal.classifiers._inference import (
     forward,
 )
-from sktemporal.classifiers._keras_private import seeded
+from sktemporal.classifiers._keras_private import seeded, tensorflow_only_when_imported
 from sktemporal.classifiers._model import build_classifier_model
 from sktemporal.classifiers._plan import plan_training
 from sktemporal.classifiers._training import (
@@ -61,6 +61,30 @@ from sktemporal.networks import (
 )
 
 __all__ = ["BaseDeepClassifier", "DEFAULT_AUGMENTATION"]
+
+
+def _import_scikeras_wrappers():
+    """Import ``scikeras.wrappers``, keeping TensorFlow out unless it is Keras' backend.
+
+    scikeras' random-state helper runs ``try: import tensorflow`` at import time, and falls
+    back to doing nothing for TensorFlow when that fails. Off TensorFlow nothing here runs on
+    TensorFlow, so the import is made to fail for scikeras alone: importing TensorFlow would
+    cost about 2.5 s and print its C++ start-up lines in every process, ``n_jobs`` workers
+    included. The entry is removed afterwards, so a later ``import tensorflow`` works.
+    """
+    if keras.backend.backend() == "tensorflow" or "tensorflow" in sys.modules:
+        from scikeras import wrappers
+    else:
+        sys.modules["tensorflow"] = None  # makes `import tensorflow` raise ImportError
+        try:
+            from scikeras import wrappers
+        finally:
+            del sys.modules["tensorflow"]
+    return wrappers
+
+
+BaseWrapper = _import_scikeras_wrappers().BaseWrapper
+tensorflow_only_when_imported()
 
 #: Strengths of ``augmentation=True``: the magnitudes Iwana & Uchida (PLOS ONE, 2021) used for
 #: scaling (0.1) and jittering (0.03, on standardised series), and shifts of up to a tenth of
@@ -427,13 +451,8 @@ class BaseDeepClassifier(DocumentationLinkMixin, ExplanationMixin, ClassifierMix
         """The callback that records ``loss`` like ``val_loss``, with an auxiliary head only."""
         if not self._has_auxiliary_head():
             return None
-        return PredictionLoss(
-            lambda windows: forward(self._get_prediction_model(), windows)[0],
-            X,
-            y,
-            weights,
-            rows,
-        )
+        distributed = self.devices is not None and keras.backend.backend() == "tensorflow"
+        return PredictionLoss(X, y, weights, rows, call_directly=distributed)
 
     def _train(
         self,

@@ -7,6 +7,7 @@ seeded fit's independence from other threads, one trace of the training step sav
 
 import contextlib
 import random
+import sys
 
 import keras
 import numpy as np
@@ -15,8 +16,48 @@ try:  # Where Keras keeps the generator that seeds unseeded layers; private, may
     from keras.src.random import seed_generator as _keras_seed_generator
 except ImportError:  # pragma: no cover - depends on the Keras version
     _keras_seed_generator = None
+try:  # Where keras.utils.set_random_seed records the seed; private, may move.
+    from keras.src.backend.common import global_state as _keras_global_state
+    from keras.src.utils.rng_utils import GLOBAL_RANDOM_SEED as _GLOBAL_RANDOM_SEED
+except ImportError:  # pragma: no cover - depends on the Keras version
+    _keras_global_state = None
 
-__all__ = ["build_training_state", "seeded"]
+try:  # Keras' lazy handle on TensorFlow, queried by ``tf.available``; private, may move.
+    from keras.src.utils import module_utils as _keras_module_utils
+except ImportError:  # pragma: no cover - depends on the Keras version
+    _keras_module_utils = None
+
+__all__ = ["build_training_state", "seeded", "set_random_seed", "tensorflow_only_when_imported"]
+
+
+def tensorflow_only_when_imported():
+    """Stop Keras from importing TensorFlow on another backend just to ask whether it is there.
+
+    Off TensorFlow, Keras still asks ``tf.available`` in about 17 places (serialising a
+    ``Bidirectional`` layer, saving, ``Normalization``, ...), each to test whether an object
+    is a TensorFlow one (``isinstance(obj, tf.TensorShape)``); the first question imports
+    TensorFlow (about 2.5 s and its C++ start-up lines in every process). No object can be a
+    TensorFlow one before TensorFlow is imported, so the handle answers "available" only once
+    something else has imported it (a ``tf.data`` pipeline of the user's, say), and then
+    exactly as before. On TensorFlow, and if Keras moves the handle, nothing changes.
+    """
+    if keras.backend.backend() == "tensorflow" or _keras_module_utils is None:
+        return
+    handle = getattr(_keras_module_utils, "tensorflow", None)
+    if type(handle) is _keras_module_utils.LazyModule:
+        handle.__class__ = _ImportedTensorFlowOnly
+
+
+if _keras_module_utils is not None:
+
+    class _ImportedTensorFlowOnly(_keras_module_utils.LazyModule):
+        """Keras' lazy TensorFlow handle, available only once TensorFlow has been imported."""
+
+        @property
+        def available(self):
+            if "tensorflow" not in sys.modules:
+                return False
+            return super().available
 
 
 @contextlib.contextmanager
@@ -37,7 +78,7 @@ def seeded(seed):
         return
     # The legacy global generator is the one Keras seeds, so it is the one to restore.
     numpy_state, python_state = np.random.get_state(), random.getstate()  # noqa: NPY002
-    keras.utils.set_random_seed(seed)
+    set_random_seed(seed)
     # Without the private generator, draws come from the shared ``random``: still seeded, but
     # no longer out of other threads' reach.
     private = getattr(_keras_seed_generator, "python_random", None) is not None
@@ -51,6 +92,28 @@ def seeded(seed):
             _keras_seed_generator.python_random = shared
         np.random.set_state(numpy_state)  # noqa: NPY002
         random.setstate(python_state)
+
+
+def set_random_seed(seed):
+    """``keras.utils.set_random_seed(seed)``, without importing TensorFlow on other backends.
+
+    Keras' function also seeds TensorFlow whenever TensorFlow is installed, for ``tf.data``
+    pipelines, and imports it to do so (about 2.5 s, and its C++ start-up lines) even on JAX
+    or PyTorch, where nothing here uses it. Off TensorFlow this does the rest of what Keras'
+    function does, in its order, so the same seed gives the same numbers.
+    """
+    backend = keras.backend.backend()
+    if backend == "tensorflow" or _keras_global_state is None or _keras_seed_generator is None:
+        keras.utils.set_random_seed(seed)
+        return
+    _keras_global_state.set_global_attribute(_GLOBAL_RANDOM_SEED, seed)
+    _keras_global_state.set_global_attribute(_keras_seed_generator.GLOBAL_SEED_GENERATOR, None)
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - Keras seeds the legacy global generator
+    if backend == "torch":
+        import torch
+
+        torch.manual_seed(seed)
 
 
 def build_training_state(model, batch):

@@ -14,7 +14,7 @@ import numpy as np
 from sktemporal._quiet import retracing_warnings_hidden
 from sktemporal.classifiers._batches import WindowBatches
 from sktemporal.classifiers._data_parallel import distribution_scope, replica_count
-from sktemporal.classifiers._inference import PREDICTION_CHUNK_ROWS
+from sktemporal.classifiers._inference import PREDICTION_CHUNK_ROWS, forward
 from sktemporal.classifiers._keras_private import build_training_state, seeded
 from sktemporal.classifiers._schedule import WarmupCosineDecay
 
@@ -129,21 +129,23 @@ class PredictionLoss(keras.callbacks.Callback):
 
     Parameters
     ----------
-    probabilities : callable
-        Windows -> predicted class probabilities, from the model being trained.
     X, y, weights : ndarray
         All windows, their encoded labels and sample weights (None for none).
     rows : ndarray of int
         The training windows.
+    call_directly : bool, default=False
+        Call the model on the windows instead of ``predict_on_batch``: under a
+        ``tf.distribute`` strategy, whose ``predict_on_batch`` inside ``fit`` returns every
+        replica's copy of the batch.
     """
 
-    def __init__(self, probabilities, X, y, weights, rows):
+    def __init__(self, X, y, weights, rows, call_directly=False):
         super().__init__()
+        self._call_directly = call_directly
         picked = rows
         if len(rows) > PREDICTION_LOSS_WINDOWS:
             positions = np.linspace(0, len(rows) - 1, PREDICTION_LOSS_WINDOWS).round()
             picked = rows[positions.astype(int)]
-        self._probabilities = probabilities
         self._X = X
         self._rows = picked
         self._y = y[picked]
@@ -152,7 +154,13 @@ class PredictionLoss(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is None or "loss" not in logs:
             return
-        proba = self._probabilities(self._X[self._rows])
+        windows = self._X[self._rows]
+        if self._call_directly:
+            proba = keras.ops.convert_to_numpy(
+                self.model(windows.astype(keras.backend.floatx()), training=False)
+            ).astype(np.float64)
+        else:
+            proba = forward(self.model, windows)[0]
         picked = proba[np.arange(len(self._y)), self._y]
         # Keras' sparse categorical cross-entropy clips at its epsilon.
         losses = -np.log(np.clip(picked, keras.backend.epsilon(), 1.0))
