@@ -43,24 +43,24 @@ from sktemporal.classifiers._inference import (
     forward,
 )
 from sktemporal.classifiers._keras_private import seeded, tensorflow_only_when_imported
-from sktemporal.classifiers._model import build_classifier_model
+from sktemporal.classifiers._model import augmentation_layer, build_classifier_model
 from sktemporal.classifiers._plan import plan_training
 from sktemporal.classifiers._training import (
     PredictionLoss,
     channel_statistics,
+    describe_heads,
     describe_optimizer,
     fit_on_windows,
     make_optimizer,
     training_callbacks,
 )
 from sktemporal.classifiers._validation import training_weights, validate_windows
-from sktemporal.layers import WindowAugmentation
 from sktemporal.networks import (
     ConvolutionalStem,
     dtype_policy_scope,
 )
 
-__all__ = ["BaseDeepClassifier", "DEFAULT_AUGMENTATION"]
+__all__ = ["BaseDeepClassifier"]
 
 
 def _import_scikeras_wrappers():
@@ -86,10 +86,6 @@ def _import_scikeras_wrappers():
 BaseWrapper = _import_scikeras_wrappers().BaseWrapper
 tensorflow_only_when_imported()
 
-#: Strengths of ``augmentation=True``: the magnitudes Iwana & Uchida (PLOS ONE, 2021) used for
-#: scaling (0.1) and jittering (0.03, on standardised series), and shifts of up to a tenth of
-#: the window.
-DEFAULT_AUGMENTATION = {"shift": 0.1, "scale": 0.1, "noise": 0.03}
 
 _WARM_START_MESSAGE = (
     "{name} has no warm_start parameter: fit always trains a new network. To continue "
@@ -237,17 +233,7 @@ class BaseDeepClassifier(DocumentationLinkMixin, ExplanationMixin, ClassifierMix
 
     def _augmentation(self):
         """The augmentation layer for ``augmentation``, or None; checks the parameter."""
-        if self.augmentation is None or self.augmentation is False:
-            return None
-        strengths = DEFAULT_AUGMENTATION if self.augmentation is True else self.augmentation
-        unknown = sorted(set(strengths) - set(DEFAULT_AUGMENTATION), key=str)
-        if unknown:
-            raise ValueError(
-                f"augmentation has unknown keys {unknown}; the keys are "
-                f"{sorted(DEFAULT_AUGMENTATION)} (e.g. augmentation={DEFAULT_AUGMENTATION})."
-            )
-        # float32 under a mixed policy too: the noise is a small share of each value.
-        return WindowAugmentation(**strengths, dtype="float32", name="augmentation")
+        return augmentation_layer(self.augmentation)
 
     def _stem(self):
         """The convolutional stem the builders put before the body, or None without one."""
@@ -262,22 +248,6 @@ class BaseDeepClassifier(DocumentationLinkMixin, ExplanationMixin, ClassifierMix
     def _has_auxiliary_head(self):
         """Whether the network gets the auxiliary head of ``deep_supervision`` (needs a stem)."""
         return bool(self.deep_supervision) and self._stem() is not None
-
-    def _head_notes(self):
-        """What ``verbose=1`` says of the auxiliary head and of which head predicts."""
-        if not self._has_auxiliary_head():
-            return []
-        predictions = (
-            "the mean of both heads' probabilities (ensemble_heads=True)"
-            if self.ensemble_heads
-            else "the main head (ensemble_heads=False)"
-        )
-        return [
-            "an auxiliary head on the stem's features averaged over time adds its "
-            f"cross-entropy, weighted {self.deep_supervision:g}, to the training loss "
-            f"(deep_supervision; history_['objective']); predictions, and history_['loss'], "
-            f"come from {predictions}"
-        ]
 
     # ------------------------------------------------------------------ fitting
 
@@ -316,7 +286,7 @@ class BaseDeepClassifier(DocumentationLinkMixin, ExplanationMixin, ClassifierMix
         )
         self._build(X, plan.train_rows, plan)
         if self.verbose:
-            for note in [*plan.notes, describe_optimizer(self, plan), *self._head_notes()]:
+            for note in [*plan.notes, describe_optimizer(self, plan), *describe_heads(self)]:
                 print(f"{type(self).__name__}: {note}.")
         prediction_loss = self._prediction_loss(X, y, weights, plan.train_rows)
         self._train(

@@ -8,9 +8,41 @@ head and, with a stem and ``deep_supervision``, the auxiliary head.
 
 import keras
 
+from sktemporal.layers import WindowAugmentation
 from sktemporal.networks import DeepSupervision, auxiliary_head, sum_of_cross_entropies
 
-__all__ = ["build_classifier_model"]
+__all__ = ["DEFAULT_AUGMENTATION", "augmentation_layer", "build_classifier_model"]
+
+#: Strengths of ``augmentation=True``: the magnitudes Iwana & Uchida (PLOS ONE, 2021) used for
+#: scaling (0.1) and jittering (0.03, on standardised series), and shifts of up to a tenth of
+#: the window.
+DEFAULT_AUGMENTATION = {"shift": 0.1, "scale": 0.1, "noise": 0.03}
+
+
+def augmentation_layer(augmentation):
+    """The augmentation layer of an ``augmentation`` parameter, or None; checks its keys.
+
+    Parameters
+    ----------
+    augmentation : None, bool or dict
+        True for :data:`DEFAULT_AUGMENTATION`, a dict of some of its keys, None or False for
+        none.
+
+    Returns
+    -------
+    WindowAugmentation or None
+    """
+    if augmentation is None or augmentation is False:
+        return None
+    strengths = DEFAULT_AUGMENTATION if augmentation is True else augmentation
+    unknown = sorted(set(strengths) - set(DEFAULT_AUGMENTATION), key=str)
+    if unknown:
+        raise ValueError(
+            f"augmentation has unknown keys {unknown}; the keys are "
+            f"{sorted(DEFAULT_AUGMENTATION)} (e.g. augmentation={DEFAULT_AUGMENTATION})."
+        )
+    # float32 under a mixed policy too: the noise is a small share of each value.
+    return WindowAugmentation(**strengths, dtype="float32", name="augmentation")
 
 
 def build_classifier_model(

@@ -21,6 +21,7 @@ from sktemporal.classifiers._schedule import WarmupCosineDecay
 __all__ = [
     "PredictionLoss",
     "channel_statistics",
+    "describe_heads",
     "describe_optimizer",
     "fit_on_windows",
     "make_optimizer",
@@ -171,6 +172,23 @@ class PredictionLoss(keras.callbacks.Callback):
         if "accuracy" in logs:
             logs["objective_accuracy"] = logs["accuracy"]
             logs["accuracy"] = float(np.sum(weights * correct) / max(weights.sum(), 1e-12))
+
+
+def describe_heads(estimator):
+    """What ``verbose=1`` says of the auxiliary head and of which head predicts (or nothing)."""
+    if not estimator._has_auxiliary_head():
+        return []
+    predictions = (
+        "the mean of both heads' probabilities (ensemble_heads=True)"
+        if estimator.ensemble_heads
+        else "the main head (ensemble_heads=False)"
+    )
+    return [
+        "an auxiliary head on the stem's features averaged over time adds its "
+        f"cross-entropy, weighted {estimator.deep_supervision:g}, to the training loss "
+        "(deep_supervision; history_['objective']); predictions, and history_['loss'], "
+        f"come from {predictions}"
+    ]
 
 
 def training_callbacks(estimator, plan, prediction_loss=None):
