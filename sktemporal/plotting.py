@@ -7,7 +7,8 @@ Every function draws into the matplotlib objects it is given, or into a new figu
 returns what it drew on so that the plot can be restyled:
 
 - one-panel plots (:func:`plot_attention`, :func:`plot_attention_heatmap`,
-  :func:`plot_confusion_matrix`, :func:`plot_coverage_accuracy`) take ``ax`` and return that
+  :func:`plot_attributions`, :func:`plot_confusion_matrix`, :func:`plot_coverage_accuracy`)
+  take ``ax`` and return that
   :class:`~matplotlib.axes.Axes`;
 - multi-panel plots (:func:`plot_history`, :func:`plot_equity`) take ``axes``, a sequence of
   Axes, one per panel, and return their :class:`~matplotlib.figure.Figure`; the panels are
@@ -26,6 +27,7 @@ __all__ = [
     "import_pyplot",
     "plot_attention",
     "plot_attention_heatmap",
+    "plot_attributions",
     "plot_confusion_matrix",
     "plot_coverage_accuracy",
     "plot_equity",
@@ -211,6 +213,116 @@ def plot_attention_heatmap(weights, ax=None):
     ax.set_ylabel("sample")
     ax.set_title("Attention weights per sample")
     return ax
+
+
+def plot_attributions(attributions, ax=None, feature_names=None, *, sample=None, cmap="RdBu_r"):
+    """Plot attributions as a heatmap of time steps x features, centred on zero.
+
+    Parameters
+    ----------
+    attributions : array-like of shape (n_samples, timesteps, n_features) or \
+            (timesteps, n_features)
+        Attributions such as those of :func:`sktemporal.inspection.attributions`. A 3-D array
+        is drawn for one window (``sample``) or, by default, averaged over the windows.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; a new figure is created when None.
+    feature_names : sequence of str, default=None
+        One name per feature, for the rows; ``feature 0``, ``feature 1``... when None.
+    sample : int, default=None
+        Window of a 3-D array to draw; None draws the mean over the windows (signed, so that
+        windows attributed in opposite directions cancel; pass ``np.abs(attributions)`` for
+        the mean magnitude).
+    cmap : str or matplotlib colormap, default="RdBu_r"
+        A diverging colormap: the colour limits are symmetric about 0, so 0 is its centre
+        (red pushes the class's probability up, blue down with the default).
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The Axes drawn on. It holds one image, with features down the rows and lags
+        ``-timesteps + 1 ... 0`` across (0 is the window's last row); the colorbar is in a
+        separate Axes of the same figure.
+
+    Raises
+    ------
+    ValueError
+        If ``attributions`` is not 2-D or 3-D, is empty or not finite, if ``sample`` is out of
+        range or given for a 2-D array, or if ``feature_names`` has the wrong length.
+
+    See Also
+    --------
+    sktemporal.inspection.attributions : Computes the attributions.
+    plot_attention_heatmap : Attention weights, one row per window.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from sktemporal.plotting import plot_attributions
+    >>> values = np.zeros((4, 3, 2))  # 4 windows of 3 steps x 2 features
+    >>> values[:, -1, 1] = 0.5
+    >>> ax = plot_attributions(values, feature_names=["close", "volume"])
+    >>> ax.images[0].get_array().shape  # features x time steps
+    (2, 3)
+    >>> [label.get_text() for label in ax.get_yticklabels()]
+    ['close', 'volume']
+    """
+    import_pyplot()  # fails with installation advice when matplotlib is missing
+    values = _check_attributions(attributions, sample)
+    n_timesteps, n_features = values.shape
+    if feature_names is None:
+        feature_names = [f"feature {j}" for j in range(n_features)]
+    feature_names = [str(name) for name in feature_names]
+    if len(feature_names) != n_features:
+        raise ValueError(
+            f"feature_names has {len(feature_names)} names for {n_features} features."
+        )
+    ax = _new_axes(ax)
+    limit = float(np.abs(values).max()) or 1.0
+    image = ax.imshow(
+        values.T,
+        aspect="auto",
+        interpolation="nearest",
+        cmap=cmap,
+        vmin=-limit,
+        vmax=limit,
+        extent=(-n_timesteps + 0.5, 0.5, n_features - 0.5, -0.5),
+    )
+    ax.figure.colorbar(image, ax=ax, label="attribution")
+    ax.set_yticks(range(n_features), feature_names)
+    ax.set_xlabel(_LAG_LABEL)
+    ax.set_ylabel("feature")
+    n_windows = np.ndim(attributions) == 3 and sample is None and len(attributions)
+    ax.set_title(f"Attributions, mean of {n_windows} windows" if n_windows else "Attributions")
+    return ax
+
+
+def _check_attributions(attributions, sample):
+    """One (timesteps, n_features) map: the array, its window ``sample``, or its mean."""
+    try:
+        values = np.asarray(attributions, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"attributions must be numeric; converting to float failed: {error}"
+        ) from error
+    if values.ndim not in (2, 3):
+        raise ValueError(
+            "attributions must have shape (n_samples, timesteps, n_features) or (timesteps, "
+            f"n_features); got shape {values.shape}."
+        )
+    if values.size == 0:
+        raise ValueError(f"attributions are empty (shape {values.shape}); nothing to plot.")
+    if not np.isfinite(values).all():
+        raise ValueError("attributions contain NaN or infinite values.")
+    if sample is not None:
+        if values.ndim == 2:
+            raise ValueError("sample selects a window of a 3-D array; attributions are 2-D.")
+        integer = isinstance(sample, (int, np.integer)) and not isinstance(sample, bool)
+        if not integer or not -len(values) <= sample < len(values):
+            raise ValueError(f"sample {sample} is out of range for {len(values)} windows.")
+        return values[sample]
+    return values.mean(axis=0) if values.ndim == 3 else values
 
 
 def plot_history(history, axes=None):

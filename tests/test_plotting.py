@@ -15,6 +15,7 @@ from sktemporal.meta import CoverageAccuracyCurve
 from sktemporal.plotting import (
     plot_attention,
     plot_attention_heatmap,
+    plot_attributions,
     plot_confusion_matrix,
     plot_coverage_accuracy,
     plot_equity,
@@ -122,6 +123,49 @@ HISTORY = {
     "accuracy": [0.5, 0.6, 0.65],
     "val_accuracy": [0.45, 0.55, 0.6],
 }
+
+
+def test_plot_attributions_heatmap_is_features_by_lags_centred_on_zero():
+    values = np.zeros((3, 4, 2))
+    values[:, -1, 1] = [0.3, 0.6, 0.9]
+    values[0, 0, 0] = -1.2
+    ax = plot_attributions(values, feature_names=["close", "volume"])
+    image = ax.images[0]
+    # Mean over the windows, transposed: features down the rows, time across.
+    assert_allclose(image.get_array(), values.mean(axis=0).T)
+    assert image.get_clim() == (-0.6, 0.6)
+    assert image.get_extent() == [-3.5, 0.5, 1.5, -0.5]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["close", "volume"]
+    assert "mean of 3 windows" in ax.get_title()
+    assert len(ax.figure.axes) == 2  # the heatmap and its colorbar
+
+
+def test_plot_attributions_one_window_or_a_map_on_given_axes():
+    values = np.arange(24, dtype=float).reshape(2, 4, 3) - 12
+    _, ax = plt.subplots()
+    assert plot_attributions(values, ax=ax, sample=-1) is ax
+    assert_allclose(ax.images[0].get_array(), values[-1].T)
+    assert ax.get_yticklabels()[2].get_text() == "feature 2"
+    ax = plot_attributions(values[0])
+    assert_allclose(ax.images[0].get_array(), values[0].T)
+    assert ax.get_title() == "Attributions"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"attributions": np.zeros(4)}, r"\(timesteps, n_features\); got shape \(4,\)"),
+        ({"attributions": np.zeros((0, 4, 2))}, "empty"),
+        ({"attributions": np.full((4, 2), np.nan)}, "NaN or infinite"),
+        ({"attributions": [["a", "b"]]}, "numeric"),
+        ({"attributions": np.zeros((3, 4, 2)), "sample": 3}, "sample 3 is out of range for 3"),
+        ({"attributions": np.zeros((4, 2)), "sample": 0}, "attributions are 2-D"),
+        ({"attributions": np.zeros((4, 2)), "feature_names": ["a"]}, "1 names for 2 features"),
+    ],
+)
+def test_plot_attributions_rejects_bad_input(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        plot_attributions(**kwargs)
 
 
 def test_plot_history_loss_and_accuracy_panels():
@@ -275,6 +319,7 @@ calls = {
     "import_pyplot": p.import_pyplot,
     "plot_attention": lambda: p.plot_attention([0.5, 0.5]),
     "plot_attention_heatmap": lambda: p.plot_attention_heatmap([[0.5, 0.5]]),
+    "plot_attributions": lambda: p.plot_attributions([[0.5, 0.5]]),
     "plot_history": lambda: p.plot_history({"loss": [0.5]}),
     "plot_confusion_matrix": lambda: p.plot_confusion_matrix([0, 1], [0, 1]),
     "plot_equity": lambda: p.plot_equity(backtest([1, 1], [1.0, 2.0])),
