@@ -1,4 +1,7 @@
-"""Settings for every test and doctest: quiet TensorFlow, draw figures without a screen.
+"""Settings for every test and doctest: JAX unless told, quiet TensorFlow, no screen needed.
+
+The suite runs on the backend the ``sktemporal`` commands pick, JAX, unless ``KERAS_BACKEND``
+says otherwise (CI also runs the classifiers' tests with ``KERAS_BACKEND=tensorflow``).
 
 Under ``KERAS_BACKEND=jax`` most of a tiny test fit is XLA compiling it, so the suite asks XLA
 for less optimised code and keeps compiled programs in an on-disk cache shared by the test
@@ -12,6 +15,7 @@ import tempfile
 # Fixtures shared by several test modules, registered here (pytest only reads this at the root).
 pytest_plugins = ["tests._market_fixtures"]
 
+os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
