@@ -322,3 +322,139 @@ def test_load_ohlcv_csv_keeps_one_utc_offset(tmp_path):
     prices = load_ohlcv_csv(path)
     assert str(prices.index.tz) == "UTC+01:00"
     assert len(prices) == 2
+
+
+# ---------------------------------------------------------------------------- panels
+
+
+def test_load_sp500_stocks_is_the_skfolio_panel():
+    from sktemporal.market.datasets import SP500_STOCKS, load_sp500_stocks
+
+    prices = load_sp500_stocks()
+
+    assert prices.shape == (20 * 8313, 1)
+    assert prices.columns.tolist() == ["close"]
+    assert prices.index.names == ["symbol", "date"]
+    assert list(pd.unique(prices.index.get_level_values(0))) == list(SP500_STOCKS)
+    apple = prices.loc["AAPL", "close"]
+    assert apple.index[0] == pd.Timestamp("1990-01-02")
+    assert apple.index[-1] == pd.Timestamp("2022-12-28")
+    assert apple.index.is_monotonic_increasing and apple.index.is_unique
+    assert apple.iloc[0] == pytest.approx(0.264)
+    assert prices.loc[("XOM", "2022-12-28"), "close"] == pytest.approx(106.627)
+    assert (prices["close"] > 0).all()
+
+
+def test_load_sp500_stocks_selects_symbols_and_dates():
+    from sktemporal.market.datasets import load_sp500_stocks
+
+    prices = load_sp500_stocks(["MSFT", "KO"], start="2020-01-01", end="2020-12-31")
+
+    assert list(pd.unique(prices.index.get_level_values(0))) == ["MSFT", "KO"]
+    assert len(prices) == 2 * 253
+    with pytest.raises(ValueError, match="unknown symbol.*'TSLA'"):
+        load_sp500_stocks(["TSLA"])
+    with pytest.raises(ValueError, match="no date"):
+        load_sp500_stocks(start="2030-01-01")
+
+
+def test_skfolio_licence_and_credit_ship_beside_the_data():
+    data = files("sktemporal.market.datasets") / "data"
+    text = (data / "skfolio-LICENSE.md").read_text()
+    assert "BSD 3-Clause License" in text
+    assert "Copyright (c) 2023-2026 The skfolio developers." in text
+    assert "sp500_stocks.csv.gz" in text
+    assert (data / "sp500_stocks.csv.gz").is_file()
+
+
+def _panel_csvs(folder):
+    prices = load_sp500().iloc[:60]
+    folder.mkdir()
+    prices.to_csv(folder / "AAA.csv")
+    prices.iloc[10:].assign(close=prices["close"].iloc[10:] * 2).to_csv(folder / "BBB.csv.gz")
+    return prices
+
+
+def test_load_price_panel_reads_a_folder_one_asset_per_file(tmp_path):
+    from sktemporal.market.datasets import load_price_panel, panel_feature_set
+
+    prices = _panel_csvs(tmp_path / "assets")
+
+    panel = load_price_panel(tmp_path / "assets")
+
+    assert panel.index.names == ["symbol", "date"]
+    assert panel.columns.tolist() == ["open", "high", "low", "close", "volume"]
+    assert list(pd.unique(panel.index.get_level_values(0))) == ["AAA", "BBB"]
+    assert len(panel.loc["BBB"]) == 50  # listed later
+    np.testing.assert_allclose(panel.loc["BBB", "close"], prices["close"].iloc[10:] * 2)
+    assert panel_feature_set(panel) == "ohlcv"
+    # The same files given one by one make the same panel.
+    files_ = sorted((tmp_path / "assets").iterdir())
+    pd.testing.assert_frame_equal(load_price_panel(files_), panel)
+
+
+def test_load_price_panel_reads_a_long_file_and_falls_back_to_closes(tmp_path):
+    from sktemporal.market.datasets import load_price_panel, panel_feature_set
+
+    path = write_csv(
+        tmp_path,
+        [
+            "Date,Ticker,Close,Volume",
+            "2020-01-03,AAA,11,5",
+            "2020-01-02,BBB,20,5",
+            "2020-01-02,AAA,10,5",
+            "2020-01-03,BBB,21,5",
+        ],
+    )
+    with pytest.warns(UserWarning, match="symbol AAA.*sorted"):
+        panel = load_price_panel(path)
+
+    assert panel.columns.tolist() == ["close"]
+    assert panel_feature_set(panel) == "close"
+    assert panel.loc["AAA", "close"].tolist() == [10.0, 11.0]
+    assert panel.loc["BBB", "close"].tolist() == [20.0, 21.0]
+
+
+@pytest.mark.parametrize(
+    "lines, message",
+    [
+        (["date,symbol,close", "2020-01-02,AAA,10", "2020-01-02,AAA,11"], "symbol AAA.*appears"),
+        (["date,symbol,close", "2020-01-02,AAA,-1"], "symbol AAA.*non-positive"),
+        (["date,symbol,open", "2020-01-02,AAA,1"], "missing column.*'close'"),
+        (["date,symbol,close", "2020-01-02,,1"], "missing symbol"),
+    ],
+    ids=["repeated date", "negative close", "no close", "no symbol"],
+)
+def test_load_price_panel_names_the_asset_at_fault(tmp_path, lines, message):
+    from sktemporal.market.datasets import load_price_panel
+
+    with pytest.raises(ValueError, match=message) as error:
+        load_price_panel(write_csv(tmp_path, lines))
+    assert "\n" not in str(error.value)
+
+
+def test_load_price_panel_refuses_a_symbol_twice_and_empty_folders(tmp_path):
+    from sktemporal.market.datasets import load_price_panel
+
+    first = write_csv(tmp_path, ["date,symbol,close", "2020-01-02,AAA,10"], "one.csv")
+    second = write_csv(tmp_path, ["date,close", "2020-01-02,10"], "AAA.csv")
+    with pytest.raises(ValueError, match="symbol 'AAA' comes twice"):
+        load_price_panel([first, second])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="holds no CSV file"):
+        load_price_panel(tmp_path / "empty")
+    with pytest.raises(FileNotFoundError, match="nowhere.csv"):
+        load_price_panel(tmp_path / "nowhere.csv")
+
+
+def test_check_price_panel_names_the_problem():
+    from sktemporal.market.datasets import check_price_panel, load_sp500_stocks
+
+    panel = load_sp500_stocks(["KO", "PEP"], start="2022-12-01")
+    assert check_price_panel(panel) == ["KO", "PEP"]
+    with pytest.raises(ValueError, match="indexed by \\(symbol, date\\)"):
+        check_price_panel(panel.loc["KO"])
+    with pytest.raises(ValueError, match="'PEP' are not strictly increasing"):
+        check_price_panel(pd.concat([panel.loc[["KO"]], panel.loc[["PEP"]].iloc[::-1]]))
+    with pytest.raises(ValueError, match="at least 100 rows per asset; 'KO' has 19"):
+        check_price_panel(panel, min_rows=100)

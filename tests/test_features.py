@@ -329,3 +329,33 @@ def test_a_missing_timestamp_is_reported_as_nat():
     )
     with pytest.raises(ValueError, match=r"missing timestamp \(NaT\) at row 1"):
         TechnicalIndicators().fit_transform(prices)
+
+
+def test_close_only_feature_set_is_the_close_columns_of_the_full_set(sp500):
+    from sktemporal.market.features import FEATURE_SETS
+
+    full = TechnicalIndicators().fit(sp500)
+    close = TechnicalIndicators(feature_set="close").fit(sp500[["close"]])
+    names = list(close.get_feature_names_out())
+
+    assert len(names) == 18 and set(names) < set(full.get_feature_names_out())
+    assert names == list(FEATURE_SETS["close"][1])
+    columns = [list(full.get_feature_names_out()).index(name) for name in names]
+    np.testing.assert_array_equal(
+        close.transform(sp500[["close"]]), full.transform(sp500)[:, columns]
+    )
+
+
+def test_close_only_features_are_defined_over_stale_closes():
+    # 25 equal closes: Bollinger bands of zero width, %B is the middle band's 0.5.
+    close = np.r_[np.linspace(10, 12, 60), np.full(25, 12.0), np.linspace(12, 13, 20)]
+    prices = pd.DataFrame({"close": close})
+
+    features = TechnicalIndicators(feature_set="close").fit_transform(prices)
+
+    assert np.isfinite(features[TechnicalIndicators.warmup_rows :]).all()
+
+
+def test_full_set_on_closes_alone_points_at_the_close_only_set():
+    with pytest.raises(ValueError, match="feature_set='close'"):
+        TechnicalIndicators().fit(pd.DataFrame({"close": [1.0, 2.0]}))

@@ -4,9 +4,10 @@ import numpy as np
 import pandas as pd
 import talib
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-__all__ = ["TechnicalIndicators"]
+__all__ = ["FEATURE_SETS", "TechnicalIndicators"]
 
 _INPUT_COLUMNS = ("open", "high", "low", "close", "volume")
 
@@ -53,6 +54,35 @@ _FEATURE_NAMES = (
     "volume_to_sma_20",
 )
 
+# The indicators among them that need only the close, in the same order: the feature set of
+# price tables without open, high, low and volume (``feature_set="close"``).
+_CLOSE_FEATURE_NAMES = (
+    "return_1",
+    "return_5",
+    "return_10",
+    "return_20",
+    "log_return_1",
+    "close_to_sma_5",
+    "close_to_sma_10",
+    "close_to_sma_20",
+    "close_to_sma_50",
+    "close_to_ema_12",
+    "close_to_ema_26",
+    "macd_to_close",
+    "macd_signal_to_close",
+    "macd_hist_to_close",
+    "rsi_14",
+    "bb_percent_b_20",
+    "bb_width_20",
+    "volatility_20",
+)
+
+#: Feature sets by name: the columns each needs, and the indicators it computes.
+FEATURE_SETS = {
+    "ohlcv": (_INPUT_COLUMNS, _FEATURE_NAMES),
+    "close": (("close",), _CLOSE_FEATURE_NAMES),
+}
+
 
 def _lag(values, periods):
     """``values`` moved ``periods`` rows later, NaN in the first ``periods`` rows.
@@ -72,8 +102,8 @@ def _ratio(numerator, denominator):
     return out
 
 
-def _indicators(open_, high, low, close, volume):
-    """All indicators, by name, from float64 price and volume arrays in time order.
+def _close_indicators(close):
+    """The indicators that need only the close, by name, from float64 closes in time order.
 
     Every value at row ``t`` is computed from rows ``<= t`` only: TA-Lib indicators run
     forward through the series and ``_lag`` only looks back.
@@ -94,12 +124,26 @@ def _indicators(open_, high, low, close, volume):
     features["macd_to_close"] = macd / close
     features["macd_signal_to_close"] = signal / close
     features["macd_hist_to_close"] = hist / close
+    features["rsi_14"] = talib.RSI(close, timeperiod=14)
+    upper, middle, lower = talib.BBANDS(close, timeperiod=20, nbdevup=2, nbdevdn=2, matype=0)
+    features["bb_percent_b_20"] = _ratio(close - lower, upper - lower)
+    features["bb_width_20"] = (upper - lower) / middle
+    features["volatility_20"] = talib.STDDEV(return_1, timeperiod=20, nbdev=1)
+    return features
+
+
+def _indicators(open_, high, low, close, volume):
+    """All 34 indicators, by name, from float64 price and volume arrays in time order.
+
+    Every value at row ``t`` is computed from rows ``<= t`` only, as in
+    :func:`_close_indicators`.
+    """
+    features = _close_indicators(close)
     features["adx_14"] = talib.ADX(high, low, close, timeperiod=14)
     features["plus_di_14"] = talib.PLUS_DI(high, low, close, timeperiod=14)
     features["minus_di_14"] = talib.MINUS_DI(high, low, close, timeperiod=14)
     features["aroon_osc_14"] = talib.AROONOSC(high, low, timeperiod=14)
 
-    features["rsi_14"] = talib.RSI(close, timeperiod=14)
     slow_k, slow_d = talib.STOCH(
         high,
         low,
@@ -120,10 +164,6 @@ def _indicators(open_, high, low, close, volume):
     )
 
     features["atr_14_to_close"] = talib.ATR(high, low, close, timeperiod=14) / close
-    upper, middle, lower = talib.BBANDS(close, timeperiod=20, nbdevup=2, nbdevdn=2, matype=0)
-    features["bb_percent_b_20"] = _ratio(close - lower, upper - lower)
-    features["bb_width_20"] = (upper - lower) / middle
-    features["volatility_20"] = talib.STDDEV(return_1, timeperiod=20, nbdev=1)
     features["range_to_close"] = (high - low) / close
     features["overnight_gap"] = open_ / _lag(close, 1) - 1.0
 
@@ -138,28 +178,34 @@ def _indicators(open_, high, low, close, volume):
     return features
 
 
-def _ohlcv_arrays(X):
-    """Check an OHLCV DataFrame; return its five columns as float64 arrays, by name."""
+def _ohlcv_arrays(X, required=_INPUT_COLUMNS):
+    """Check a price DataFrame; return its ``required`` columns as float64 arrays, by name."""
+    needs = ", ".join(required)
     if not isinstance(X, pd.DataFrame):
         raise TypeError(
-            "TechnicalIndicators needs a pandas DataFrame with columns open, high, low, "
-            f"close and volume, got {type(X).__name__}."
+            f"TechnicalIndicators needs a pandas DataFrame with columns {needs}, got "
+            f"{type(X).__name__}."
         )
     by_name = {}
     for column in X.columns:
         name = str(column).lower()
-        if name in _INPUT_COLUMNS:
+        if name in required:
             if name in by_name:
                 raise ValueError(
                     f"columns {by_name[name]!r} and {column!r} both read as {name!r}; "
                     "keep only one of them."
                 )
             by_name[name] = column
-    missing = [name for name in _INPUT_COLUMNS if name not in by_name]
+    missing = [name for name in required if name not in by_name]
     if missing:
+        hint = (
+            "; for closes alone, use feature_set='close'"
+            if "close" in by_name and required == _INPUT_COLUMNS
+            else ""
+        )
         raise ValueError(
             f"missing column(s) {', '.join(map(repr, missing))}; TechnicalIndicators needs "
-            f"open, high, low, close and volume (any letter case). Got {list(X.columns)}."
+            f"{needs} (any letter case). Got {list(X.columns)}{hint}."
         )
     if len(X) == 0:
         raise ValueError("the prices have no rows; TechnicalIndicators needs at least one.")
@@ -221,6 +267,13 @@ class TechnicalIndicators(TransformerMixin, BaseEstimator):
       accumulation/distribution (Chaikin money flow) flows over 20 rows as a share of the
       volume traded, and volume relative to its 20-row mean.
 
+    With ``feature_set="close"`` only the 18 of them that need nothing but the close are
+    computed (the returns, the moving-average and MACD ratios, RSI, Bollinger %B and width
+    and the return volatility): the feature set of price tables that have closes alone, such
+    as :func:`~sktemporal.market.datasets.load_sp500_stocks`. A close that stays the same for
+    20 rows (a stale quote) has Bollinger bands of zero width; there %B is 0.5, the close
+    being the middle band, where the OHLCV set leaves it undefined.
+
     Prices enter only as returns and ratios, never as levels, so the features keep the
     same scale across decades; oscillators keep their usual ranges (RSI in 0-100, ...).
     Scale them (e.g. :class:`~sklearn.preprocessing.StandardScaler`) before a network.
@@ -228,6 +281,12 @@ class TechnicalIndicators(TransformerMixin, BaseEstimator):
     Every feature is causal: the value at row ``t`` is computed from rows ``<= t`` only,
     so changing later rows never changes it. The transformer learns nothing; ``fit`` only
     checks the input and records its columns.
+
+    Parameters
+    ----------
+    feature_set : {"ohlcv", "close"}, default="ohlcv"
+        ``"ohlcv"``: the 34 indicators, from ``open``, ``high``, ``low``, ``close`` and
+        ``volume``; ``"close"``: the 18 that need only ``close``.
 
     Attributes
     ----------
@@ -283,7 +342,10 @@ class TechnicalIndicators(TransformerMixin, BaseEstimator):
 
     warmup_rows = 49
 
-    _parameter_constraints: dict = {}
+    _parameter_constraints: dict = {"feature_set": [StrOptions(set(FEATURE_SETS))]}
+
+    def __init__(self, feature_set="ohlcv"):
+        self.feature_set = feature_set
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -302,7 +364,7 @@ class TechnicalIndicators(TransformerMixin, BaseEstimator):
         self : TechnicalIndicators
             The fitted transformer.
         """
-        _ohlcv_arrays(X)
+        _ohlcv_arrays(X, FEATURE_SETS[self.feature_set][0])
         validate_data(self, X, reset=True, skip_check_array=True)
         return self
 
@@ -316,17 +378,24 @@ class TechnicalIndicators(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        Xt : ndarray of shape (n_rows, 34)
+        Xt : ndarray of shape (n_rows, 34) or (n_rows, 18)
             float64 features, one row per input row; the first :attr:`warmup_rows` rows
             hold NaN.
         """
         check_is_fitted(self)
-        arrays = _ohlcv_arrays(X)
+        required, names = FEATURE_SETS[self.feature_set]
+        arrays = _ohlcv_arrays(X, required)
         validate_data(self, X, reset=False, skip_check_array=True)
-        features = _indicators(
-            arrays["open"], arrays["high"], arrays["low"], arrays["close"], arrays["volume"]
-        )
-        return np.column_stack([features[name] for name in _FEATURE_NAMES])
+        if self.feature_set == "close":
+            features = _close_indicators(arrays["close"])
+            # Zero-width bands (20 equal closes): the close is the middle band, %B 0.5.
+            stale = np.isnan(features["bb_percent_b_20"]) & (features["bb_width_20"] == 0)
+            features["bb_percent_b_20"][stale] = 0.5
+        else:
+            features = _indicators(
+                arrays["open"], arrays["high"], arrays["low"], arrays["close"], arrays["volume"]
+            )
+        return np.column_stack([features[name] for name in names])
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output features.
@@ -340,8 +409,8 @@ class TechnicalIndicators(TransformerMixin, BaseEstimator):
         Returns
         -------
         feature_names_out : ndarray of str objects
-            The 34 indicator names, in output order.
+            The indicator names (34, or 18 with ``feature_set="close"``), in output order.
         """
         check_is_fitted(self)
         _check_feature_names_in(self, input_features)
-        return np.asarray(_FEATURE_NAMES, dtype=object)
+        return np.asarray(FEATURE_SETS[self.feature_set][1], dtype=object)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import Interval, validate_params
 
-__all__ = ["load_ohlcv_csv", "validate_ohlcv"]
+__all__ = ["load_ohlcv_csv", "read_price_csv", "validate_ohlcv"]
 
 # Output columns, in output order. ``adj_close`` is optional in user files.
 _PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
@@ -45,7 +45,7 @@ def _check_repeated_columns(header, source):
         seen[name] = column
 
 
-def _match_columns(columns, source):
+def _match_columns(columns, source, required=_REQUIRED_COLUMNS):
     """Map each recognised normalized name to the column that carries it in the file."""
     matched = {}
     for column in columns:
@@ -65,16 +65,22 @@ def _match_columns(columns, source):
             f"{source}: found several date columns {date_columns}; keep exactly one column "
             "named date, timestamp or datetime."
         )
-    missing = [name for name in _REQUIRED_COLUMNS if name not in matched]
+    missing = [name for name in required if name not in matched]
     if not date_columns:
         missing.insert(0, "date")
     if missing:
+        expected = (
+            "open, high, low, close, volume (adj close optional)"
+            if required == _REQUIRED_COLUMNS
+            else ", ".join(required)
+        )
         raise ValueError(
             f"{source}: missing column(s) {', '.join(map(repr, missing))}; expected a date "
-            "column (date, timestamp or datetime) and open, high, low, close, volume "
-            f"(adj close optional), in any letter case. Found columns: {list(columns)}."
+            f"column (date, timestamp or datetime) and {expected}, in any letter case. Found "
+            f"columns: {list(columns)}."
         )
-    column_of = {name: matched[name] for name in _OUTPUT_COLUMNS if name in matched}
+    kept = _OUTPUT_COLUMNS if required == _REQUIRED_COLUMNS else required
+    column_of = {name: matched[name] for name in kept if name in matched}
     return date_columns[0], column_of
 
 
@@ -152,7 +158,7 @@ def _first_date(mask, index):
     return f"{index[np.argmax(mask)]:%Y-%m-%d}"
 
 
-def validate_ohlcv(raw, *, source, min_rows, date_format=None):
+def validate_ohlcv(raw, *, source, min_rows, date_format=None, close_only=False):
     """Turn a raw table read from CSV into a checked, date-indexed OHLCV frame.
 
     This is the one place where both loaders check their input, so the bundled data and
@@ -168,16 +174,20 @@ def validate_ohlcv(raw, *, source, min_rows, date_format=None):
         Fewest rows the caller's job can work with.
     date_format : str or None, default=None
         ``strftime`` format of the dates; ``None`` lets pandas infer it.
+    close_only : bool, default=False
+        Require and keep the date and ``close`` columns only (tables of closes).
 
     Returns
     -------
     pandas.DataFrame
         Sorted ``DatetimeIndex`` named ``"date"``; float64 columns ``open, high, low,
-        close, adj_close, volume``, without ``adj_close`` when the file has none.
+        close, adj_close, volume``, without ``adj_close`` when the file has none; ``close``
+        alone with ``close_only``.
     """
     if not isinstance(min_rows, Integral) or isinstance(min_rows, bool) or min_rows < 1:
         raise ValueError(f"min_rows must be an integer >= 1, got {min_rows!r}.")
-    date_column, column_of = _match_columns(raw.columns, source)
+    required = ("close",) if close_only else _REQUIRED_COLUMNS
+    date_column, column_of = _match_columns(raw.columns, source, required)
     if len(raw) == 0:
         raise ValueError(f"{source}: the file has a header but no data rows.")
 
@@ -318,6 +328,16 @@ def load_ohlcv_csv(path, *, min_rows=1, date_format=None):
     2024-01-02  10.0  10.5  9.8   10.2  1200.0
     2024-01-03  10.2  10.4  9.9   10.0   900.0
     """
+    source, raw = read_price_csv(path)
+    return validate_ohlcv(raw, source=source, min_rows=min_rows, date_format=date_format)
+
+
+def read_price_csv(path):
+    """Read a price CSV file as written, with one-line errors: (its name for messages, table).
+
+    A header that names a recognised column twice is refused here, before pandas renames
+    the repeat.
+    """
     file = Path(path)
     if not file.exists():
         raise FileNotFoundError(f"OHLCV file not found: '{file}' (absolute: '{file.absolute()}').")
@@ -339,4 +359,4 @@ def load_ohlcv_csv(path, *, min_rows=1, date_format=None):
         problem = " ".join(str(error).split())
         raise ValueError(f"{source} is not a well-formed CSV file: {problem}") from None
     _check_repeated_columns(header.iloc[0].tolist() if len(header) else [], source)
-    return validate_ohlcv(raw, source=source, min_rows=min_rows, date_format=date_format)
+    return source, raw

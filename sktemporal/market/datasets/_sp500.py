@@ -15,7 +15,7 @@ def load_sp500():
     The 5,031 trading days are read from a file inside the package, so no network is
     needed. They are the ``sp500.csv`` example data of the ``arch`` package by Kevin
     Sheppard, originally from Yahoo! Finance, redistributed under the licence in
-    ``sktemporal/datasets/data/arch-LICENSE.md``. For an index, ``adj_close`` equals
+    ``sktemporal/market/datasets/data/arch-LICENSE.md``. For an index, ``adj_close`` equals
     ``close``.
 
     Returns
