@@ -421,8 +421,14 @@ class BaseDeepClassifier(DocumentationLinkMixin, ExplanationMixin, ClassifierMix
         """The callback that records ``loss`` like ``val_loss``, with an auxiliary head only."""
         if not self._has_auxiliary_head():
             return None
-        distributed = self.devices is not None and keras.backend.backend() == "tensorflow"
-        return PredictionLoss(X, y, weights, rows, call_directly=distributed)
+        return PredictionLoss(
+            X,
+            y,
+            weights,
+            rows,
+            batch_size=self.batch_size,
+            batch_multiple=replica_count(getattr(self, "_distribution", None)),
+        )
 
     def _train(
         self,

@@ -14,7 +14,7 @@ import numpy as np
 from sktemporal._quiet import retracing_warnings_hidden
 from sktemporal.classifiers._batches import WindowBatches
 from sktemporal.classifiers._data_parallel import distribution_scope, replica_count
-from sktemporal.classifiers._inference import PREDICTION_CHUNK_ROWS, forward
+from sktemporal.classifiers._inference import PREDICTION_CHUNK_ROWS
 from sktemporal.classifiers._keras_private import build_training_state, seeded
 from sktemporal.classifiers._schedule import WarmupCosineDecay
 
@@ -124,9 +124,10 @@ class PredictionLoss(keras.callbacks.Callback):
     auxiliary term, a gap that is not over-fitting. At the end of each epoch this callback
     moves the minimised loss and its accuracy to ``objective`` and ``objective_accuracy``,
     and sets ``loss`` and ``accuracy`` to those of the predictions on training windows,
-    computed as ``val_loss`` is (without dropout, weighted as Keras weights a loss).
-    At most :data:`PREDICTION_LOSS_WINDOWS` windows, spread evenly over the training rows,
-    are used, so the cost stays a small share of an epoch.
+    computed by ``Model.evaluate`` exactly as ``val_loss`` is (same compiled step, same
+    batch size, so no new compilation when a validation tail is held out). At most
+    :data:`PREDICTION_LOSS_WINDOWS` windows, spread evenly over the training rows, are used,
+    so the cost stays a small share of an epoch.
 
     Parameters
     ----------
@@ -134,44 +135,29 @@ class PredictionLoss(keras.callbacks.Callback):
         All windows, their encoded labels and sample weights (None for none).
     rows : ndarray of int
         The training windows.
-    call_directly : bool, default=False
-        Call the model on the windows instead of ``predict_on_batch``: under a
-        ``tf.distribute`` strategy, whose ``predict_on_batch`` inside ``fit`` returns every
-        replica's copy of the batch.
+    batch_size, batch_multiple : int
+        As for the validation batches.
     """
 
-    def __init__(self, X, y, weights, rows, call_directly=False):
+    def __init__(self, X, y, weights, rows, *, batch_size, batch_multiple=1):
         super().__init__()
-        self._call_directly = call_directly
         picked = rows
         if len(rows) > PREDICTION_LOSS_WINDOWS:
             positions = np.linspace(0, len(rows) - 1, PREDICTION_LOSS_WINDOWS).round()
             picked = rows[positions.astype(int)]
-        self._X = X
-        self._rows = picked
-        self._y = y[picked]
-        self._weights = None if weights is None else weights[picked].astype(np.float64)
+        self._batches = WindowBatches(
+            X, y, weights, picked, batch_size=batch_size, batch_multiple=batch_multiple
+        )
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is None or "loss" not in logs:
             return
-        windows = self._X[self._rows]
-        if self._call_directly:
-            proba = keras.ops.convert_to_numpy(
-                self.model(windows.astype(keras.backend.floatx()), training=False)
-            ).astype(np.float64)
-        else:
-            proba = forward(self.model, windows)[0]
-        picked = proba[np.arange(len(self._y)), self._y]
-        # Keras' sparse categorical cross-entropy clips at its epsilon.
-        losses = -np.log(np.clip(picked, keras.backend.epsilon(), 1.0))
-        correct = (proba.argmax(axis=1) == self._y).astype(np.float64)
-        weights = np.ones(len(losses)) if self._weights is None else self._weights
+        measured = self.model.evaluate(self._batches, verbose=0, return_dict=True)
         logs["objective"] = logs["loss"]
-        logs["loss"] = float(np.mean(weights * losses))
-        if "accuracy" in logs:
+        logs["loss"] = float(measured["loss"])
+        if "accuracy" in logs and "accuracy" in measured:
             logs["objective_accuracy"] = logs["accuracy"]
-            logs["accuracy"] = float(np.sum(weights * correct) / max(weights.sum(), 1e-12))
+            logs["accuracy"] = float(measured["accuracy"])
 
 
 def describe_heads(estimator):
