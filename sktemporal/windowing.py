@@ -9,6 +9,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
+from sktemporal._documentation import DocumentationLinkMixin
+
 __all__ = ["SlidingWindowTransformer", "check_time_index"]
 
 # Most values the front padding may hold: 2**27 float64 values are 1 GiB. Only windows far
@@ -146,7 +148,9 @@ def _is_panel(X):
 
 # auto_wrap_output_keys=None: scikit-learn would otherwise wrap transform's output into a
 # DataFrame under set_output(transform="pandas"); windows are 3-D and stay an ndarray.
-class SlidingWindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+class SlidingWindowTransformer(
+    DocumentationLinkMixin, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
+):
     """Turn a time-ordered table, or a panel of them, into one window of past rows per row.
 
     Row ``i`` of the output is the window of the ``sequence_length`` rows that end with row

@@ -93,10 +93,24 @@ def test_warm_start_points_at_partial_fit():
     assert (clf.lstm_units, clf.epochs) == (3, 1)
 
 
-def test_the_notebook_diagram_links_to_the_api_page():
-    html = estimator_html_repr(TransformerClassifier())
-    links = set(re.findall(r'href="([^"#]+)', html))
-    assert any(link.endswith("generated/sktemporal.TransformerClassifier.html") for link in links)
+def test_the_notebook_diagram_links_each_sktemporal_estimator_to_its_api_page():
+    from sklearn.pipeline import Pipeline
+
+    from sktemporal import ConfidenceThresholdClassifier, SlidingWindowTransformer
+
+    pipeline = Pipeline(
+        [
+            ("window", SlidingWindowTransformer()),
+            ("clf", ConfidenceThresholdClassifier(TransformerClassifier())),
+        ]
+    )
+    links = set(re.findall(r'href="([^"#]+)', estimator_html_repr(pipeline)))
+    for name in (
+        "SlidingWindowTransformer",
+        "ConfidenceThresholdClassifier",
+        "TransformerClassifier",
+    ):
+        assert any(link.endswith(f"generated/sktemporal.{name}.html") for link in links), name
 
 
 @pytest.mark.parametrize(

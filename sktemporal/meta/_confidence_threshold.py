@@ -26,6 +26,7 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from sktemporal._documentation import DocumentationLinkMixin
 from sktemporal.meta._docstrings import fill_docstring
 
 __all__ = ["ConfidenceThresholdClassifier", "confidence_gate"]
@@ -88,7 +89,9 @@ def _is_numeric_kind(kind):
     return kind in "biuf"
 
 
-class ConfidenceThresholdClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+class ConfidenceThresholdClassifier(
+    DocumentationLinkMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator
+):
     """Classifier that predicts only where it is confident enough, and abstains elsewhere.
 
     The wrapped ``estimator`` is cloned and fitted. For each row, its most probable class is
