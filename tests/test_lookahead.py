@@ -559,3 +559,229 @@ def test_a_step_failing_on_the_perturbed_rows_is_named(table):
     assert not check_no_lookahead(
         _function(refuse_big), table, kinds=("noise", "shuffle", "constant")
     ).leaks
+
+
+# ---------------------------------------------------------------------------- panels, by date
+
+PANEL_DATES = pd.bdate_range("2024-01-01", periods=24, name="date")
+
+
+def _panel(order):
+    """Three assets on one business-day calendar, BBB listed 3 days and CCC 6 days later.
+
+    ``order`` is ``"grouped"`` (entity by entity, as ``sort_index()`` gives) or
+    ``"interleaved"`` (date by date, then asset).
+    """
+    rng = np.random.default_rng(4)
+    parts = {
+        asset: pd.DataFrame(
+            rng.normal(size=(24 - start, 2)).cumsum(axis=0) + 10.0 * (k + 1),
+            index=PANEL_DATES[start:],
+            columns=["x", "z"],
+        )
+        for k, (asset, start) in enumerate([("AAA", 0), ("BBB", 3), ("CCC", 6)])
+    }
+    panel = pd.concat(parts, names=["asset", "date"])
+    if order == "interleaved":
+        panel = panel.sort_index(level=["date", "asset"])
+    y = pd.Series((rng.normal(size=len(panel)) > 0).astype(int), index=panel.index)
+    return panel, y
+
+
+@pytest.fixture(params=["grouped", "interleaved"])
+def panel(request):
+    return _panel(request.param)
+
+
+class _FlatLogistic(ClassifierMixin, BaseEstimator):
+    """A stand-in for the Keras classifiers: logistic regression on the flattened windows."""
+
+    def fit(self, X, y):
+        self.model_ = LogisticRegression().fit(_flatten_windows(X), y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(_flatten_windows(X))
+
+    def predict(self, X):
+        return self.model_.predict(_flatten_windows(X))
+
+
+def _panel_pipeline(*steps):
+    """Scale (pandas output, so the panel's index reaches the windows), window, classify."""
+    return Pipeline([
+        ("scale", StandardScaler()),
+        *steps,
+        ("window", SlidingWindowTransformer(4, short_entities="pad")),
+        ("clf", _FlatLogistic()),
+    ]).set_output(transform="pandas")
+
+
+def _per_asset(func):
+    return _function(lambda df: df.groupby(level="asset", group_keys=False).apply(func))
+
+
+def test_a_windowed_panel_pipeline_is_causal(panel):
+    X, y = panel
+    report = check_no_lookahead(_panel_pipeline(), X, y, random_state=0)
+    assert not report.leaks, str(report)
+    assert report.panel
+    # Cut by date: three dates of the calendar, the last but one perturbing only the last.
+    assert report.cutoffs == (PANEL_DATES[11], PANEL_DATES[17], PANEL_DATES[22])
+    assert report.outputs == (
+        "scale.transform", "window.transform", "clf.predict_proba", "clf.predict"
+    )
+    assert str(report).startswith("No look-ahead found: no output of any entity dated on or")
+    assert "cutoff dates [2024-01-16, 2024-01-24, 2024-01-31]" in str(report)
+
+
+def test_catches_each_entitys_next_row(panel):
+    X, y = panel
+    peek = _function(lambda df: df.groupby(level="asset").shift(-1).fillna(0.0))
+    report = check_no_lookahead(_panel_pipeline(("peek", peek)), X, y, random_state=0)
+    assert report.leaks
+    assert report.first_leaking_step == "peek"
+    assert report.leaking_outputs()[0] == "peek.transform"
+    assert "scale.transform" not in report.leaking_outputs()
+    # Every asset's row on the cutoff date reads the next date, which was perturbed; the
+    # earliest is the first of them in X.
+    first_cutoff = report.cutoffs[0]
+    assert report.first_date == first_cutoff
+    assert report.first_entity == "AAA"
+    assert X.index[report.first_row] == ("AAA", first_cutoff)
+    text = str(report)
+    assert text.startswith("Look-ahead found: step 'peek'")
+    assert f"earliest moved row: {report.first_row}, entity 'AAA' on 2024-01-16" in text
+    assert "(cutoff date 2024-01-16" in text
+
+
+def test_catches_a_centred_rolling_mean_per_entity(panel):
+    X, _ = panel
+    centred = _per_asset(lambda df: df.rolling(5, center=True, min_periods=1).mean())
+    cut = PANEL_DATES[11]
+    report = check_no_lookahead(centred, X, cutoffs=cut, random_state=0)
+    assert report.leaks
+    # The centre of a 5-row window sees 2 rows ahead: the row 1 date before the cutoff moves.
+    assert report.first_date == PANEL_DATES[10]
+    trailing = _per_asset(lambda df: df.rolling(5, min_periods=1).mean())
+    assert not check_no_lookahead(trailing, X, random_state=0).leaks
+
+
+def test_steps_that_mix_entities_by_date(panel):
+    X, _ = panel
+
+    def demean_by_date(df):
+        return df - df.groupby(level="date").transform("mean")
+
+    def next_dates_mean(df):
+        means = df.groupby(level="date").mean().shift(-1).fillna(0.0)
+        return means.reindex(df.index.get_level_values("date")).set_axis(df.index)
+
+    # Each date's cross-section, all assets at once: causal, although in the grouped order
+    # the other assets' rows of the same date come after the row.
+    assert not check_no_lookahead(_function(demean_by_date), X, random_state=0).leaks
+    report = check_no_lookahead(_function(next_dates_mean), X, random_state=0)
+    assert report.leaks
+    assert report.first_date == report.cutoffs[0]
+    assert report.first_entity == "AAA"
+
+
+def test_both_row_orders_agree():
+    peek = _per_asset(lambda df: df.rolling(3, center=True, min_periods=1).mean())
+    reports = [
+        check_no_lookahead(peek, _panel(order)[0], cutoffs=PANEL_DATES[8], random_state=0)
+        for order in ("grouped", "interleaved")
+    ]
+    assert [(r.first_entity, r.first_date) for r in reports] == [("AAA", PANEL_DATES[8])] * 2
+    # Row positions differ, the rows they name do not.
+    assert reports[0].first_row != reports[1].first_row
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("order", ["grouped", "interleaved"])
+def test_a_panel_is_perturbed_after_the_date_only(order, kind):
+    from sktemporal.lookahead._panel import PanelCalendar
+
+    X, _ = _panel(order)
+    cut = PanelCalendar(X.index).cut(PANEL_DATES[9])
+    perturbed = cut.perturb(X, kind, np.random.RandomState(0))
+    assert perturbed.index.equals(X.index)
+    past = X.index.get_level_values("date") <= PANEL_DATES[9]
+    pd.testing.assert_frame_equal(perturbed[past], X[past])
+    assert (perturbed[~past] != X[~past]).any(axis=None)
+
+
+def test_a_panel_is_fitted_on_every_entitys_rows_up_to_the_first_cutoff(panel):
+    X, _ = panel
+    seen = []
+
+    class Recorder(TransformerMixin, BaseEstimator):
+        def fit(self, X, y=None):
+            seen.append(X.index)
+            return self
+
+        def transform(self, X):
+            return X
+
+    check_no_lookahead(Recorder(), X, cutoffs=["2024-01-10", "2024-01-20"], random_state=0)
+    (index,) = seen
+    dates = X.index.get_level_values("date")
+    assert index.equals(X.index[dates <= "2024-01-10"])
+    assert set(index.get_level_values("asset")) == {"AAA", "BBB", "CCC"}
+
+
+def test_panel_report_table_names_entity_and_date(panel):
+    X, _ = panel
+    peek = _function(lambda df: df.groupby(level="asset").shift(-1))
+    frame = check_no_lookahead(peek, X, cutoffs=PANEL_DATES[5], random_state=0).to_frame()
+    assert list(frame.columns) == [
+        "step", "output", "cutoff", "kind", "n_trials", "n_moved", "first_row",
+        "first_entity", "first_date", "max_abs_diff", "leaks",
+    ]
+    assert (frame["cutoff"] == PANEL_DATES[5]).all()
+    assert (frame["first_date"] == PANEL_DATES[5]).all() and frame["leaks"].all()
+
+
+def test_single_series_report_table_is_unchanged(table):
+    frame = _check(StandardScaler(), table).to_frame()
+    assert list(frame.columns) == [
+        "step", "output", "cutoff", "kind", "n_trials", "n_moved", "first_row",
+        "max_abs_diff", "leaks",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cutoffs", "message"),
+    [
+        (5, r"cutoffs of a panel are dates of its time level, not row positions"),
+        ("2023-12-29", r"cutoff 2023-12-29 is out of range.*from 2024-01-01 to 2024-02-01"),
+        ("2024-02-01", r"cutoff 2024-02-01 is out of range"),
+        ([], r"cutoffs is empty"),
+        ("not a date", r"cutoff 'not a date' cannot be compared with the panel's dates"),
+    ],
+)
+def test_bad_panel_cutoffs_are_named(panel, cutoffs, message):
+    with pytest.raises(ValueError, match=message):
+        check_no_lookahead(StandardScaler(), panel[0], cutoffs=cutoffs)
+
+
+def test_panel_cutoffs_need_not_be_trading_days(panel):
+    X, _ = panel
+    report = check_no_lookahead(StandardScaler(), X, cutoffs="2024-01-13", random_state=0)
+    assert report.cutoffs == (pd.Timestamp("2024-01-13"),)  # a Saturday: Friday is the past
+    assert not report.leaks
+
+
+def test_a_panel_needs_two_dates():
+    X = _panel("grouped")[0].xs(PANEL_DATES[7], level="date", drop_level=False)
+    with pytest.raises(ValueError, match=r"The panel has 1 date\(s\)"):
+        check_no_lookahead(StandardScaler(), X)
+
+
+def test_a_failing_panel_fit_says_where(panel):
+    X, _ = panel
+    with pytest.raises(ValueError) as caught:
+        check_no_lookahead(LogisticRegression(), X, np.zeros(len(X)), cutoffs=PANEL_DATES[3])
+    notes = caught.value.__notes__
+    assert any("dated on or before the first cutoff, 2024-01-04" in note for note in notes)

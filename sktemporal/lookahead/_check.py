@@ -11,8 +11,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
-from sktemporal.lookahead._perturbation import KINDS, as_array, copy_rows, perturb
-from sktemporal.lookahead._report import LookaheadError, build_report
+from sktemporal.lookahead._panel import PanelCalendar, SeriesCut, is_panel
+from sktemporal.lookahead._perturbation import KINDS, as_array, copy_rows
+from sktemporal.lookahead._report import LookaheadError, build_report, format_time
 
 __all__ = ["check_no_lookahead"]
 
@@ -61,18 +62,35 @@ def check_no_lookahead(
     Any row before the cutoff that moves by more than ``atol`` is a leak: that output, at that
     row, read the future. NaN equals NaN in the comparison.
 
+    A **panel** (a DataFrame indexed by (entity, time), as
+    :class:`~sktemporal.SlidingWindowTransformer` takes it) is cut by **date**, not by row
+    position: for a cutoff date, every entity's rows dated after it are perturbed, all
+    entities at once, and every output row dated on or before it, of every entity, must stay
+    the same, whatever the row order (grouped by entity or interleaved by date).
+
     Parameters
     ----------
     estimator : estimator or Pipeline
         What to check. With ``fit=True`` it is cloned, never modified.
     X : array-like or DataFrame of shape (n_rows, ...)
-        Rows in time order, in any form the estimator accepts (a 3-D array of windows too).
+        Rows in time order, in any form the estimator accepts (a 3-D array of windows too);
+        or a panel, a DataFrame whose index has two levels, (entity, time), each entity's
+        rows in time order.
     y : array-like of shape (n_rows,), default=None
-        One label per row of ``X``, used only to fit: ``y[:cutoffs[0]]``.
-    cutoffs : int or sequence of int, default=None
+        One label per row of ``X``, used only to fit: ``y[:cutoffs[0]]`` (for a panel, the
+        labels of the rows dated on or before the first cutoff).
+    cutoffs : int or sequence of int, or date or sequence of dates, default=None
         Rows ``>= cutoff`` are perturbed, for each cutoff in turn; each must be in
         ``[1, n_rows - 1]``. ``None`` uses ``n_rows // 2``, ``3 * n_rows // 4`` and
         ``n_rows - 1`` (the last perturbs only the last row, the one a ``shift(-1)`` reads).
+
+        For a panel, cutoffs are values of its time level (a date, or a string such as
+        ``"2024-03-01"`` for dates; not row positions): every entity's rows dated **after**
+        the cutoff are perturbed, the rows dated on or before it compared. Each must be on
+        or after the panel's first date and before its last; it need not be a date of the
+        panel. ``None`` uses the dates of the panel's calendar (the sorted union of its
+        entities' dates) just before positions ``n_dates // 2`` and ``3 * n_dates // 4``,
+        and its last date but one, as for one series.
     n_trials : int, default=3
         Random perturbations per cutoff and kind.
     kinds : sequence of str, default=("noise", "extreme", "shuffle", "constant")
@@ -91,7 +109,8 @@ def check_no_lookahead(
     fit : bool, default=True
         Fit a clone of ``estimator`` on the rows before the first cutoff, so that its fitted
         state knows nothing of any perturbed row. ``False`` checks ``estimator`` as already
-        fitted (on any rows: only ``transform`` and prediction are then checked).
+        fitted (on any rows: only ``transform`` and prediction are then checked). A panel is
+        fitted on every entity's rows dated on or before the first cutoff, in input order.
     atol : float, default=0.0
         Changes up to ``atol`` are not counted as moves. Keep 0 for deterministic
         estimators: a row that does not read the future gets bit-identical outputs.
@@ -105,14 +124,17 @@ def check_no_lookahead(
     -------
     report : LookaheadReport
         ``leaks``, ``first_leaking_step``, ``first_row``, ``max_abs_diff`` and the
-        ``details`` per output, cutoff and kind; ``print(report)`` summarises them.
+        ``details`` per output, cutoff and kind; ``print(report)`` summarises them. For a
+        panel, ``first_row`` is the position of the moved row with the earliest date, and
+        ``first_entity`` and ``first_date`` name it.
 
     Raises
     ------
     LookaheadError
         With ``raise_on_leak=True``, when a leak is found.
     ValueError
-        If ``X`` has fewer than 2 rows, a cutoff is out of range, ``y`` has another number of
+        If ``X`` has fewer than 2 rows (a panel, fewer than 2 dates), a cutoff is out of
+        range (for a panel, is a row position or not a date), ``y`` has another number of
         rows than ``X``, a parameter is invalid, a step returns another number of rows than
         it was given (its rows cannot be aligned with the input's: drop rows after the
         pipeline, not inside it), an output differs between two runs on the same ``X``
@@ -145,6 +167,14 @@ def check_no_lookahead(
     ``transform``) is a leak even if each step is "row-wise". Fitting happens once, on the rows
     before the first cutoff, so what ``fit`` learns is never from a perturbed row.
 
+    **Panels.** The rows after a row position are not the later dates of a panel: grouped by
+    entity, they are the last entities' whole histories, and perturbing them moves a
+    cross-sectional step (a mean over the assets of each date) at earlier rows although no
+    date's output reads a later date; a per-entity ``shift(-1)`` is only caught inside the
+    last entities. Cutting by date checks what a back-test by date relies on: nothing known
+    on a date depends on any entity's later rows. A step that mixes entities *of the same
+    date* passes; one that reads another entity's, or its own, later date is caught.
+
     Examples
     --------
     >>> import numpy as np
@@ -169,14 +199,39 @@ def check_no_lookahead(
     >>> report.leaking_outputs()
     ['functiontransformer.transform', 'logisticregression.predict_proba', \
 'logisticregression.decision_function', 'logisticregression.predict']
+
+    A panel of two assets is cut by date; a rolling mean centred within each asset reads the
+    asset's next row:
+
+    >>> import pandas as pd
+    >>> dates = pd.bdate_range("2024-01-01", periods=20)
+    >>> panel = pd.concat(
+    ...     {"AAA": pd.DataFrame({"close": X[:20, 0]}, index=dates),
+    ...      "BBB": pd.DataFrame({"close": X[20:40, 1]}, index=dates)},
+    ...     names=["asset", "date"],
+    ... )
+    >>> centred = FunctionTransformer(
+    ...     lambda df: df.groupby(level="asset").transform(
+    ...         lambda s: s.rolling(3, center=True, min_periods=1).mean()
+    ...     )
+    ... )
+    >>> report = check_no_lookahead(centred, panel, cutoffs="2024-01-15", random_state=0)
+    >>> report.leaks, report.first_entity, report.first_date.date()
+    (True, 'AAA', datetime.date(2024, 1, 15))
     """
     n_rows = _check_table(X)
-    cutoffs = _check_cutoffs(cutoffs, n_rows)
+    calendar = PanelCalendar(X.index) if is_panel(X) else None
+    if calendar is None:
+        cutoffs = _check_cutoffs(cutoffs, n_rows)
+        cuts = [SeriesCut(cutoff) for cutoff in cutoffs]
+    else:
+        cutoffs = calendar.cutoffs(cutoffs)
+        cuts = [calendar.cut(cutoff) for cutoff in cutoffs]
     kinds = _check_kinds(kinds)
     rng = check_random_state(random_state)
 
     if fit:
-        fitted = _fit_prefix(estimator, X, y, cutoffs[0], n_rows)
+        fitted = _fit_prefix(estimator, X, y, cuts[0], n_rows)
     else:
         check_is_fitted(estimator)
         fitted = estimator
@@ -189,15 +244,21 @@ def check_no_lookahead(
     # One cutoff and kind at a time, in this order: the draws of rng, and so the report for
     # a seed, stay the same.
     results = {}
-    for cutoff in cutoffs:
+    for cut in cuts:
         for kind in kinds:
             moves = _moves_at(
-                stages, methods, X, reference, outputs, cutoff, kind, n_trials, rng, atol
+                stages, methods, X, reference, outputs, cut, kind, n_trials, rng, atol
             )
             for index, entry in enumerate(moves):
-                results[(index, cutoff, kind)] = entry
+                results[(index, cut.cutoff, kind)] = entry
     report = build_report(
-        outputs, results, cutoffs=cutoffs, kinds=kinds, n_trials=n_trials, atol=atol
+        outputs,
+        results,
+        cutoffs=cutoffs,
+        kinds=kinds,
+        n_trials=n_trials,
+        atol=atol,
+        panel_index=None if calendar is None else X.index,
     )
     if report.leaks and raise_on_leak:
         raise LookaheadError(report)
@@ -233,21 +294,22 @@ def _reference_outputs(stages, methods, X, n_rows, outputs, atol):
     return reference
 
 
-def _moves_at(stages, methods, X, reference, outputs, cutoff, kind, n_trials, rng, atol):
+def _moves_at(stages, methods, X, reference, outputs, cut, kind, n_trials, rng, atol):
     """``[n_moved, first_row, max_abs_diff]`` of every output over ``n_trials`` trials.
 
-    Each trial perturbs the rows from ``cutoff`` on as ``kind`` says and compares every
-    output on the rows before ``cutoff`` with its ``reference`` on ``X``.
+    Each trial perturbs the future of ``cut`` (the rows from a row position on, or every
+    entity's rows after a date) as ``kind`` says and compares every output on the past rows
+    with its ``reference`` on ``X``.
     """
     n_rows = len(reference[0])  # every output has one row per row of X (_aligned)
     moves = [[0, None, 0.0] for _ in outputs]
     for _ in range(n_trials):
-        perturbed = perturb(X, cutoff, kind, rng)
+        perturbed = cut.perturb(X, kind, rng)
         try:
             moved = _run(stages, methods, perturbed, n_rows)
         except _StepFailed as failure:
             raise ValueError(
-                f"{failure.step} failed on X with the rows from {cutoff} on perturbed "
+                f"{failure.step} failed on X with {cut.describe()} perturbed "
                 f"({kind!r}): {str(failure.error).rstrip('.')}. Leave that kind out "
                 "(kinds=...) or make the step accept such values."
             ) from failure.error
@@ -259,11 +321,12 @@ def _moves_at(stages, methods, X, reference, outputs, cutoff, kind, n_trials, rn
                     f"{step}.{method} returns an output of shape {after.shape} on the "
                     f"perturbed X but {before.shape} on X; its rows cannot be compared."
                 )
-            rows, diff = _moved_rows(before[:cutoff], after[:cutoff], atol)
+            rows, diff = _moved_rows(before[cut.past], after[cut.past], atol)
             entry[2] = max(entry[2], diff)
             if rows.size:
                 entry[0] += 1
-                entry[1] = rows[0] if entry[1] is None else min(entry[1], rows[0])
+                first = cut.first(rows)
+                entry[1] = first if entry[1] is None else cut.earlier(entry[1], first)
     return moves
 
 
@@ -324,12 +387,13 @@ def _check_kinds(kinds):
     return tuple(dict.fromkeys(kinds))
 
 
-def _fit_prefix(estimator, X, y, cutoff, n_rows):
-    """Fit a clone of ``estimator`` on the rows before ``cutoff``."""
+def _fit_prefix(estimator, X, y, cut, n_rows):
+    """Fit a clone of ``estimator`` on the past of ``cut``, the first cutoff."""
     if not hasattr(estimator, "fit"):
         raise TypeError(f"{type(estimator).__name__} has no fit method; pass fit=False.")
     fitted = clone(estimator)
-    X_past = X.iloc[:cutoff] if isinstance(X, pd.DataFrame | pd.Series) else as_array(X)[:cutoff]
+    past = cut.past
+    X_past = X.iloc[past] if isinstance(X, pd.DataFrame | pd.Series) else as_array(X)[past]
     if y is None:
         args = (X_past,)
     else:
@@ -338,14 +402,19 @@ def _fit_prefix(estimator, X, y, cutoff, n_rows):
                 f"y has {len(y)} rows but X has {n_rows}; y must hold one label per row of X "
                 "(only the labels of the rows before the first cutoff are used)."
             )
-        args = (X_past, y.iloc[:cutoff] if isinstance(y, pd.Series) else np.asarray(y)[:cutoff])
+        args = (X_past, y.iloc[past] if isinstance(y, pd.Series) else np.asarray(y)[past])
     try:
         fitted.fit(*args)
     except Exception as error:
+        if isinstance(cut, SeriesCut):
+            rows = f"{cut.cutoff} rows before the first cutoff"
+        else:
+            rows = (
+                f"{len(past)} rows dated on or before the first cutoff, {format_time(cut.cutoff)}"
+            )
         error.add_note(
             f"check_no_lookahead: raised while fitting {type(estimator).__name__} on the "
-            f"{cutoff} rows before the first cutoff; use later cutoffs, pass y, or fit it "
-            "yourself and pass fit=False."
+            f"{rows}; use later cutoffs, pass y, or fit it yourself and pass fit=False."
         )
         raise
     return fitted

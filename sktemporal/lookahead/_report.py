@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["LookaheadDetail", "LookaheadError", "LookaheadReport", "build_report"]
+__all__ = [
+    "LookaheadDetail",
+    "LookaheadError",
+    "LookaheadReport",
+    "build_report",
+    "format_time",
+]
 
 
 class LookaheadError(ValueError):
@@ -37,8 +43,10 @@ class LookaheadDetail:
     output : str
         ``"transform"`` for intermediate steps; ``"predict_proba"``,
         ``"decision_function"``, ``"predict"`` or ``"transform"`` for the final step.
-    cutoff : int
-        Rows ``>= cutoff`` were perturbed; rows ``< cutoff`` were compared.
+    cutoff : int or date
+        Rows ``>= cutoff`` were perturbed; rows ``< cutoff`` were compared. For a panel, a
+        date of its time level: every entity's rows dated after it were perturbed, the rows
+        dated on or before it compared.
     kind : str
         The perturbation: ``"noise"``, ``"extreme"``, ``"shuffle"`` or ``"constant"``.
     n_trials : int
@@ -46,20 +54,26 @@ class LookaheadDetail:
     n_moved : int
         Trials in which at least one compared row moved by more than ``atol``.
     first_row : int or None
-        Earliest row, over the trials, whose output moved; ``None`` if none did.
+        Earliest row, over the trials, whose output moved; ``None`` if none did. For a panel,
+        the position in ``X`` of the moved row with the earliest date (the first such row
+        in ``X`` among those of that date).
     max_abs_diff : float
         Largest absolute change over the compared rows and trials (``inf`` where a value
         turned NaN or back, or a non-numeric output changed).
+    first_entity, first_date : object or None
+        For a panel, the entity and date of ``first_row``; ``None`` otherwise.
     """
 
     step: str
     output: str
-    cutoff: int
+    cutoff: object
     kind: str
     n_trials: int
     n_moved: int
     first_row: int | None
     max_abs_diff: float
+    first_entity: object = field(default=None, repr=False)
+    first_date: object = field(default=None, repr=False)
 
     @property
     def leaks(self):
@@ -86,21 +100,26 @@ class LookaheadReport:
         A leak propagates to every later step, so this is the step to look at.
     first_row : int or None
         The earliest row, over all outputs, cutoffs and perturbations, whose output moved;
-        ``None`` without a leak.
+        ``None`` without a leak. For a panel, the position in ``X`` of the moved row with the
+        earliest date.
     max_abs_diff : float
         Largest absolute change of any compared output (at most ``atol`` without a leak).
     details : list of LookaheadDetail
         One entry per output, cutoff and kind, in pipeline order.
     outputs : tuple of str
         The compared outputs, ``"step.output"``, in pipeline order.
-    cutoffs : tuple of int
-        The cutoffs used.
+    cutoffs : tuple of int or of dates
+        The cutoffs used: row positions, or for a panel dates of its time level.
     kinds : tuple of str
         The perturbation kinds used.
     n_trials : int
         Perturbations per cutoff and kind.
     atol : float
         Largest change not counted as a move.
+    panel : bool
+        Whether ``X`` was a panel, cut by date.
+    first_entity, first_date : object or None
+        For a panel with a leak, the entity and date of ``first_row``; ``None`` otherwise.
     """
 
     leaks: bool
@@ -113,6 +132,9 @@ class LookaheadReport:
     kinds: tuple = ()
     n_trials: int = 1
     atol: float = 0.0
+    panel: bool = field(default=False, repr=False)
+    first_entity: object = field(default=None, repr=False)
+    first_date: object = field(default=None, repr=False)
 
     def leaking_outputs(self):
         """Names of the outputs that moved, in pipeline order.
@@ -132,7 +154,8 @@ class LookaheadReport:
         -------
         frame : pandas.DataFrame
             Columns ``step``, ``output``, ``cutoff``, ``kind``, ``n_trials``, ``n_moved``,
-            ``first_row``, ``max_abs_diff`` and ``leaks``.
+            ``first_row``, ``max_abs_diff`` and ``leaks``; for a panel, ``first_entity`` and
+            ``first_date`` after ``first_row``.
         """
         columns = [
             "step",
@@ -142,6 +165,7 @@ class LookaheadReport:
             "n_trials",
             "n_moved",
             "first_row",
+            *(("first_entity", "first_date") if self.panel else ()),
             "max_abs_diff",
         ]
         frame = pd.DataFrame(
@@ -151,6 +175,8 @@ class LookaheadReport:
         return frame
 
     def __str__(self):
+        if self.panel:
+            return self._panel_text()
         checked = (
             f"Checked {len(self.outputs)} output(s) ({', '.join(self.outputs)}) at cutoffs "
             f"{list(self.cutoffs)} under {', '.join(self.kinds)} x {self.n_trials} trial(s), "
@@ -168,8 +194,43 @@ class LookaheadReport:
             f"  earliest moved row: {first.first_row} (cutoff {first.cutoff}, "
             f"{first.kind!r} perturbation, in {first.name}); largest change: "
             f"{self.max_abs_diff:g}",
-            "  leaking outputs (perturbations that moved the past / perturbations tried):",
+            *self._leaking_lines(),
+            "  " + checked,
         ]
+        return "\n".join(lines)
+
+    def _panel_text(self):
+        dates = ", ".join(format_time(cutoff) for cutoff in self.cutoffs)
+        checked = (
+            f"Checked {len(self.outputs)} output(s) ({', '.join(self.outputs)}) of a panel at "
+            f"cutoff dates [{dates}] under {', '.join(self.kinds)} x {self.n_trials} "
+            f"trial(s), atol={self.atol:g}."
+        )
+        if not self.leaks:
+            return (
+                "No look-ahead found: no output of any entity dated on or before a cutoff date "
+                "moved when every entity's rows dated after it were perturbed (largest change "
+                f"{self.max_abs_diff:g}). " + checked
+            )
+        first = min(
+            (d for d in self.details if d.leaks),
+            key=lambda d: (d.first_date, d.first_row, d.cutoff),
+        )
+        lines = [
+            f"Look-ahead found: step {self.first_leaking_step!r} is the first whose output "
+            "dated on or before a cutoff date moved when only the rows dated after it (of "
+            "every entity) were perturbed.",
+            f"  earliest moved row: {first.first_row}, entity {first.first_entity!r} on "
+            f"{format_time(first.first_date)} (cutoff date {format_time(first.cutoff)}, "
+            f"{first.kind!r} perturbation, in {first.name}); largest change: "
+            f"{self.max_abs_diff:g}",
+            *self._leaking_lines(),
+            "  " + checked,
+        ]
+        return "\n".join(lines)
+
+    def _leaking_lines(self):
+        lines = ["  leaking outputs (perturbations that moved the past / perturbations tried):"]
         for name in self.leaking_outputs():
             mine = [d for d in self.details if d.name == name]
             kinds = sorted({d.kind for d in mine if d.leaks}, key=self.kinds.index)
@@ -177,11 +238,17 @@ class LookaheadReport:
                 f"    {name}: {sum(d.n_moved for d in mine)}/{sum(d.n_trials for d in mine)}"
                 f" (kinds: {', '.join(kinds)})"
             )
-        lines.append("  " + checked)
-        return "\n".join(lines)
+        return lines
 
 
-def build_report(outputs, results, *, cutoffs, kinds, n_trials, atol):
+def format_time(value):
+    """A date as ``2024-01-31`` when it has no time of day, anything else as ``str``."""
+    if isinstance(value, pd.Timestamp) and value.tz is None and value == value.normalize():
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+def build_report(outputs, results, *, cutoffs, kinds, n_trials, atol, panel_index=None):
     """Gather the moves found per output, cutoff and kind into a :class:`LookaheadReport`.
 
     Parameters
@@ -198,37 +265,59 @@ def build_report(outputs, results, *, cutoffs, kinds, n_trials, atol):
         Perturbations per cutoff and kind.
     atol : float
         Largest change not counted as a move.
+    panel_index : pandas.MultiIndex or None, default=None
+        The (entity, time) index of a panel cut by date, to name the entity and date of each
+        first moved row; ``None`` for one series, cut at row positions.
 
     Returns
     -------
     report : LookaheadReport
         Details in pipeline order, then by cutoff, then by kind.
     """
+    panel = panel_index is not None
+
+    def label(row):
+        if not panel or row is None:
+            return None, None
+        return panel_index[int(row)]
+
     details = [
         LookaheadDetail(
             step=outputs[index][0],
             output=outputs[index][1],
-            cutoff=int(cutoff),
+            cutoff=cutoff if panel else int(cutoff),
             kind=kind,
             n_trials=n_trials,
             n_moved=n_moved,
             first_row=None if first_row is None else int(first_row),
             max_abs_diff=float(diff),
+            first_entity=label(first_row)[0],
+            first_date=label(first_row)[1],
         )
         for (index, cutoff, kind), (n_moved, first_row, diff) in sorted(
             results.items(), key=lambda item: item[0][:2] + (kinds.index(item[0][2]),)
         )
     ]
     leaking = [detail for detail in details if detail.leaks]
+    if panel and leaking:
+        # The earliest date first; among rows of that date, the first in X.
+        first = min(leaking, key=lambda d: (d.first_date, d.first_row))
+    elif leaking:
+        first = min(leaking, key=lambda d: d.first_row)
+    else:
+        first = None
     return LookaheadReport(
         leaks=bool(leaking),
         first_leaking_step=leaking[0].step if leaking else None,
-        first_row=min(d.first_row for d in leaking) if leaking else None,
+        first_row=None if first is None else first.first_row,
         max_abs_diff=max((d.max_abs_diff for d in details), default=0.0),
         details=details,
         outputs=tuple(f"{step}.{method}" for step, method in outputs),
-        cutoffs=tuple(int(c) for c in cutoffs),
+        cutoffs=tuple(cutoffs) if panel else tuple(int(c) for c in cutoffs),
         kinds=kinds,
         n_trials=int(n_trials),
         atol=float(atol),
+        panel=panel,
+        first_entity=None if first is None else first.first_entity,
+        first_date=None if first is None else first.first_date,
     )
