@@ -785,3 +785,13 @@ def test_a_failing_panel_fit_says_where(panel):
         check_no_lookahead(LogisticRegression(), X, np.zeros(len(X)), cutoffs=PANEL_DATES[3])
     notes = caught.value.__notes__
     assert any("dated on or before the first cutoff, 2024-01-04" in note for note in notes)
+
+
+def test_an_integer_time_level_is_cut_by_its_values():
+    index = pd.MultiIndex.from_product([["a", "b"], range(10, 20)], names=["unit", "step"])
+    X = pd.DataFrame({"v": np.arange(20.0)}, index=index)
+    peek = _function(lambda df: df.groupby(level="unit").shift(-1))
+    report = check_no_lookahead(peek, X, random_state=0)
+    assert report.cutoffs == (14, 16, 18)  # values of the time level, not positions
+    assert (report.first_entity, report.first_date, report.first_row) == ("a", 14, 4)
+    assert not check_no_lookahead(StandardScaler(), X, cutoffs=[11, 15], random_state=0).leaks

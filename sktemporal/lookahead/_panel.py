@@ -117,11 +117,11 @@ class PanelCalendar:
             # As for one series: the dates before rows n // 2 and 3 n // 4 of the calendar
             # and the last but one, so that the last cut perturbs only the last date.
             positions = {max(0, n_dates // 2 - 1), max(0, 3 * n_dates // 4 - 1), n_dates - 2}
-            return [self.dates[position] for position in sorted(positions)]
+            return [_scalar(self.dates[position]) for position in sorted(positions)]
         values = list(cutoffs) if pd.api.types.is_list_like(cutoffs) else [cutoffs]
         if not values:
             raise ValueError("cutoffs is empty; give at least one date of the panel, or None.")
-        dates = {self._as_time(value) for value in values}
+        dates = {_scalar(self._as_time(value)) for value in values}
         return sorted(dates)
 
     def cut(self, cutoff):
@@ -159,3 +159,8 @@ class PanelCalendar:
                 "every entity's rows dated after it perturbed)."
             )
         return time
+
+
+def _scalar(value):
+    """A numpy scalar (an integer time level's value) as the Python scalar it holds."""
+    return value.item() if isinstance(value, np.generic) else value
