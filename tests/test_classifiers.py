@@ -517,3 +517,19 @@ def test_warmup_cosine_schedule_matches_keras_cosine_decay():
         assert float(ours(step)) == pytest.approx(float(theirs(step)), rel=1e-5, abs=1e-9)
     restored = WarmupCosineDecay.from_config(ours.get_config())
     assert float(restored(42)) == float(ours(42))
+
+
+@pytest.mark.parametrize("method", ["occlusion", "integrated_gradients"])
+def test_get_attributions_is_the_inspection_function_through_the_estimator(
+    fitted_classifier, windows, method
+):
+    from sktemporal.inspection import attributions
+
+    X, _ = windows
+    through_estimator = fitted_classifier.get_attributions(X[:4], method, n_steps=8)
+    np.testing.assert_allclose(
+        through_estimator, attributions(fitted_classifier, X[:4], method=method, n_steps=8)
+    )
+    assert through_estimator.shape == (4, *X.shape[1:])
+    with pytest.raises(ValueError, match="Unknown attribution method"):
+        fitted_classifier.get_attributions(X[:2], "saliency")

@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from sktemporal._quiet import single_step_softmax_notes_hidden
 from sktemporal.classifiers._inference import attention_maps, attention_model, mean_attention
+from sktemporal.inspection import attributions
 from sktemporal.networks import spread_over_input_steps
 
 __all__ = ["ExplanationMixin"]
@@ -83,3 +84,59 @@ class ExplanationMixin:
         if getattr(self, "_attention_model", None) is None:
             self._attention_model = attention_model(self.model_)
         return self._attention_model
+
+    def get_attributions(
+        self,
+        X,
+        method="integrated_gradients",
+        *,
+        target=None,
+        baseline="mean",
+        n_steps=50,
+        integration="gausslegendre",
+        occlusion_shape=(1, 1),
+        batch_size=1024,
+    ):
+        """Attribution of each time step and feature of each window to a class's probability.
+
+        Unlike the attention weights, an attribution measures how the prediction depends on
+        each cell of the window; the user guide's "Is attention an explanation?" compares
+        them against known ground truth. See :func:`sktemporal.inspection.attributions`,
+        which this calls, for the methods and their sources.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, timesteps, n_features) or (n_samples, timesteps)
+            Windows shaped as in ``fit``.
+        method : {"integrated_gradients", "occlusion"}, default="integrated_gradients"
+            Integrated gradients (gradient on the Keras backend) or occlusion (forward passes
+            only, every backend).
+        target : label, array-like of labels or None, default=None
+            Class whose probability is attributed; None for each window's predicted class.
+        baseline : {"mean", "zeros"}, float or array-like, default="mean"
+            What "absent" means: by default each feature's training mean.
+        n_steps : int, default=50
+            Integration points of integrated gradients.
+        integration : {"gausslegendre", "riemann_trapezoid"}, default="gausslegendre"
+            Quadrature rule of integrated gradients.
+        occlusion_shape : tuple of (int, int), default=(1, 1)
+            Time steps x features of an occluded patch.
+        batch_size : int, default=1024
+            Windows per forward or backward pass.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, timesteps, n_features)
+            Positive values push the class's probability up, negative ones down.
+        """
+        return attributions(
+            self,
+            X,
+            method=method,
+            target=target,
+            baseline=baseline,
+            n_steps=n_steps,
+            integration=integration,
+            occlusion_shape=occlusion_shape,
+            batch_size=batch_size,
+        )
