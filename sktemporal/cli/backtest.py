@@ -17,7 +17,8 @@ DESCRIPTION = (
     "the predicted class (long 1, short -1, flat 0) where its probability reaches "
     "--confidence, else stay flat, and hold it to the next close. Prints coverage (the "
     "share of days acted on), the accuracy on those days, and the metrics of the "
-    "strategy and of buy-and-hold over the same days."
+    "strategy and of buy-and-hold over the same days. For a model trained on many "
+    "assets: each asset's backtest and the equal-weight portfolio of them."
 )
 
 
@@ -28,12 +29,16 @@ def add_options(parser):
 
 def run(args, stdout, stderr):
     """Print the backtest at ``--confidence``, the threshold sweep and its overfitting odds."""
+    from sktemporal.market.direction_model import read_pipeline
     from sktemporal.market.out_of_sample import backtest_predictions
     from sktemporal.market.saved_run import TrainingRunFiles
     from sktemporal.market.sweep import path_backtest_report, threshold_sweep
 
-    evaluation = TrainingRunFiles(args.model_path).read_evaluation(saved_prices(args))
     settings = {"cost_bps": args.cost_bps, "long_only": args.long_only}
+    files = TrainingRunFiles(args.model_path)
+    if "panel" in read_pipeline(files.model):
+        return _run_panel(args, files, settings, stdout)
+    evaluation = files.read_evaluation(saved_prices(args))
     close = evaluation.prices["close"]
     result = backtest_predictions(
         evaluation.predictions, close, threshold=args.confidence, **settings
@@ -56,6 +61,31 @@ def run(args, stdout, stderr):
             evaluation.paths, close, thresholds=(0.0, args.confidence), **settings
         )
         print(format_path_backtests(paths), file=stdout)
+    return 0
+
+
+def _run_panel(args, files, settings, stdout):
+    """Each asset's backtest of a panel run, and the equal-weight portfolio of them."""
+    from sktemporal.market.panel_run import backtest_panel, read_panel_evaluation
+
+    evaluation = read_panel_evaluation(files, saved_prices(args))
+    result = backtest_panel(
+        evaluation.predictions, evaluation.prices, threshold=args.confidence, **settings
+    )
+    n_assets = len(result.assets)
+    print(
+        f"{args.model_path}: out-of-sample predictions only, {n_assets} assets; rule: the "
+        f"predicted class where its probability >= {args.confidence:g}, else flat; cost "
+        f"{args.cost_bps:g} bps per unit traded{'; long only' if args.long_only else ''}",
+        file=stdout,
+    )
+    print(result.format_table(), file=stdout)
+    print(
+        "equal-weight portfolio: each day the mean of the assets' strategy returns (net of "
+        "costs), rebalanced daily; its buy-and-hold the mean of their buy-and-hold returns; "
+        "its coverage, exposure and hit rate are the assets' means.",
+        file=stdout,
+    )
     return 0
 
 

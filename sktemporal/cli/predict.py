@@ -4,7 +4,14 @@ Reads the model with :meth:`sktemporal.market.direction_model.DirectionModel.loa
 :meth:`~sktemporal.market.direction_model.DirectionModel.predict_proba_frame` as CSV.
 """
 
-from sktemporal.cli.options import DEFAULT_MODEL_PATHS, add_data_path, load_prices
+from sktemporal.cli.options import (
+    DEFAULT_MODEL_PATHS,
+    UsageError,
+    add_data_path,
+    load_panel,
+    load_prices,
+    wants_panel,
+)
 
 __all__ = ["DESCRIPTION", "HELP", "add_options", "run"]
 
@@ -12,7 +19,8 @@ HELP = "predict class probabilities with a trained model"
 DESCRIPTION = (
     "Rebuild the features, scaling and windows a model was trained with and write, for "
     "every row with a full window, the date, the predicted class and one probability "
-    "column per class (proba_-1, proba_0, proba_1) as CSV."
+    "column per class (proba_-1, proba_0, proba_1) as CSV; for a model trained on many "
+    "assets, one row per asset and date, with a symbol column."
 )
 
 
@@ -30,16 +38,27 @@ def add_options(parser):
 def run(args, stdout, stderr):
     """Write the predictions to ``--output`` (or stdout); say how many on stderr."""
     from sktemporal._atomic import write_atomic
-    from sktemporal.market.direction_model import DirectionModel
     from sktemporal.market.features import TechnicalIndicators
+    from sktemporal.market.panel_model import PanelDirectionModel, load_model
 
-    model = DirectionModel.load(args.model_path)
+    model = load_model(args.model_path)
+    panel = isinstance(model, PanelDirectionModel)
+    if panel != wants_panel(args):
+        trained, given = ("many assets", "one series") if panel else ("one series", "many assets")
+        raise UsageError(
+            f"argument --model-path: the model was trained on {trained}; the data options "
+            f"give {given}"
+        )
     needed = TechnicalIndicators.warmup_rows + model.sequence_length
-    prices = load_prices(
-        args, needed, f"a prediction with sequence length {model.sequence_length}"
-    )
-    predictions = model.predict_proba_frame(prices)
-    text = predictions.to_csv(index_label="date", lineterminator="\n")
+    if panel:
+        predictions = model.predict_proba_frame(load_panel(args)[0])
+        text = predictions.to_csv(lineterminator="\n")
+    else:
+        prices = load_prices(
+            args, needed, f"a prediction with sequence length {model.sequence_length}"
+        )
+        predictions = model.predict_proba_frame(prices)
+        text = predictions.to_csv(index_label="date", lineterminator="\n")
     if args.output is None:
         stdout.write(text)
     else:

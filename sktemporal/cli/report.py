@@ -16,7 +16,8 @@ DESCRIPTION = (
     "history, attention over the time steps of the last windows of the prices, and, "
     "from the out-of-sample predictions, the confusion matrix, the equity and "
     "drawdown of the backtest against buy-and-hold and the coverage-accuracy curve. "
-    "Needs matplotlib."
+    "For a model trained on many assets: the scores per asset and pooled, each asset's "
+    "backtest and the equal-weight portfolio's. Needs matplotlib."
 )
 
 
@@ -43,19 +44,33 @@ def run(args, stdout, stderr):
     output = Path(args.output)
     if output.exists() and not output.is_dir():
         raise UsageError(f"argument --output: '{output}' is a file; give a folder")
+    from sktemporal.market.direction_model import read_pipeline
     from sktemporal.market.report import build_report
 
     try:
-        page = build_report(
-            args.model_path,
-            output,
-            data=saved_prices(args),
-            threshold=args.confidence,
-            cost_bps=args.cost_bps,
-            long_only=args.long_only,
-            n_windows=args.n_windows,
-            train_report=args.train_report,
-        )
+        if "panel" in read_pipeline(args.model_path):
+            from sktemporal.market.panel_report import build_panel_report
+
+            page = build_panel_report(
+                args.model_path,
+                output,
+                data=saved_prices(args),
+                threshold=args.confidence,
+                cost_bps=args.cost_bps,
+                long_only=args.long_only,
+                train_report=args.train_report,
+            )
+        else:
+            page = build_report(
+                args.model_path,
+                output,
+                data=saved_prices(args),
+                threshold=args.confidence,
+                cost_bps=args.cost_bps,
+                long_only=args.long_only,
+                n_windows=args.n_windows,
+                train_report=args.train_report,
+            )
     except ImportError as error:  # matplotlib missing: say how to install it, in one line
         raise UsageError(str(error)) from None
     size = page.stat().st_size

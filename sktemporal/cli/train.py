@@ -16,9 +16,11 @@ from sktemporal.cli.options import (
     UsageError,
     add_data_path,
     integer,
+    load_panel,
     load_prices,
     non_negative,
     one_line,
+    wants_panel,
 )
 from sktemporal.model_selection import CV_SCHEMES
 
@@ -44,7 +46,12 @@ DESCRIPTION = (
     "fits the model on all labelled rows and saves MODEL_PATH (.keras), "
     "MODEL_PATH.pipeline.json (preprocessing, for `sktemporal predict`), "
     "MODEL_PATH.oos.csv (the out-of-sample class probabilities of every test row of "
-    "every fold, for `sktemporal backtest` and `sktemporal report`) and a JSON report."
+    "every fold, for `sktemporal backtest` and `sktemporal report`) and a JSON report. "
+    "On many assets (see the data options) the indicators and labels are computed per "
+    "asset, one model is trained on the windows of every asset (no window holds two), "
+    "walk-forward by date (PanelTimeSeriesSplit, gap=horizon in each asset's own rows), "
+    "and every method is scored per asset and pooled, next to a logistic regression per "
+    "asset."
 )
 
 # About 5,000 windows at ~7 s an epoch for the default network on 2 CPU cores (JAX), for 5
@@ -172,6 +179,19 @@ def add_options(parser):
         help="with --cv cpcv: blocks tested by each fit, fewer than --n-splits; "
         "C(n-splits, n-test-groups) fits (default: %(default)s)",
     )
+    parser.add_argument(
+        "--test-size",
+        type=integer(1),
+        metavar="DATES",
+        help="many assets: dates per test block (default: dates // (n-splits + 1))",
+    )
+    parser.add_argument(
+        "--per-asset-models",
+        action="store_true",
+        help="many assets: also train and score one model per asset on the same folds "
+        "(n-splits x assets more fits), to see whether training across assets helps "
+        "(default: off)",
+    )
     parser.add_argument("--batch-size", type=integer(1), default=32, help="(default: %(default)s)")
     parser.add_argument(
         "--ensemble-heads",
@@ -235,6 +255,11 @@ def run(args, stdout, stderr):
         "horizon": args.horizon,
         "threshold": args.flat_band,
     }
+    if wants_panel(args):
+        return _run_panel(args, stdout, stderr, files, params, settings)
+    for flag, value in (("--test-size", args.test_size), ("--per-asset-models", None)):
+        if value is not None or (flag == "--per-asset-models" and args.per_asset_models):
+            raise UsageError(f"argument {flag}: applies to many assets only")
     needed = minimum_rows(args.sequence_length, args.horizon, args.n_splits)
     prices = load_prices(
         args,
@@ -243,7 +268,7 @@ def run(args, stdout, stderr):
         f"{args.sequence_length} and --horizon {args.horizon}",
     )
     n_fits, folds = _fits(args)
-    source = args.data_path or BUNDLED_SOURCE
+    source = args.data_path[0] if args.data_path else BUNDLED_SOURCE
     backend, reason = args.keras_backend
     print(
         f"{source}: {len(prices)} rows, {prices.index[0]:%Y-%m-%d} to "
@@ -287,6 +312,75 @@ def run(args, stdout, stderr):
         f"saved the model to {files.model} (+ {files.pipeline.name}, "
         f"{files.predictions.name}: {_prediction_count(result)}) and the "
         f"report to {files.report} in {report['elapsed_seconds']:.0f} s",
+        file=stdout,
+    )
+    return 0
+
+
+def _run_panel(args, stdout, stderr, files, params, settings):
+    """``sktemporal train`` on many assets: one model across them, walk-forward by date."""
+    from sktemporal.market.panel_run import run_panel_training
+    from sktemporal.market.progress import TrainingProgress
+
+    if args.cv != "walk-forward":
+        raise UsageError(
+            f"argument --cv: many assets are split walk-forward by date; {args.cv} is not "
+            "offered for them yet (sktemporal.model_selection.PanelPurgedKFold and "
+            "PanelCombinatorialPurgedCV do it in Python)"
+        )
+    prices, source = load_panel(args)
+    symbols = list(dict.fromkeys(prices.index.get_level_values(0)))
+    dates = prices.index.get_level_values(1)
+    close_only = list(prices.columns) == ["close"]
+    features = (
+        "close-only indicators (18 TA-Lib indicators of the close: the data has no open, high, "
+        "low or volume)"
+        if close_only
+        else "34 OHLCV indicators"
+    )
+    backend, reason = args.keras_backend
+    shown = ", ".join(symbols[:8]) + (f", ... ({len(symbols)})" if len(symbols) > 8 else "")
+    print(
+        f"{source}: {len(symbols)} assets ({shown}), {len(prices)} rows, "
+        f"{dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}; {features} per asset; "
+        f"{args.model} trained across the assets, {args.n_splits} folds walk-forward by date, "
+        f"sequence length {args.sequence_length}, horizon {args.horizon}, flat band "
+        f"±{args.flat_band:g}; Keras on {backend} ({reason})",
+        file=stdout,
+    )
+    stdout.flush()
+    progress = None
+    if not args.quiet:
+        progress = TrainingProgress(
+            args.n_splits + 1, args.epochs, restores_best=bool(args.patience), stream=stderr
+        )
+    result, lookahead, report = run_panel_training(
+        prices,
+        _make_classifier(args.model, params),
+        files,
+        **settings,
+        n_splits=args.n_splits,
+        test_size=args.test_size,
+        per_asset_models=args.per_asset_models,
+        source=source,
+        progress=progress,
+        command_line={
+            key: str(value) if isinstance(value, Path) else value
+            for key, value in vars(args).items()
+            if key not in ("run", "keras_backend")
+        },
+    )
+    print(result.format_table(), file=stdout)
+    print(
+        f"look-ahead check of the final model on {report['lookahead_check']['asset']}: "
+        f"{'LEAK' if lookahead.leaks else 'no leak'}",
+        file=stdout,
+    )
+    out_of_sample = result.out_of_sample()
+    print(
+        f"saved the model to {files.model} (+ {files.pipeline.name}, {files.predictions.name}: "
+        f"{out_of_sample['n_samples']} out-of-sample predictions of {len(result.symbols)} "
+        f"assets) and the report to {files.report} in {report['elapsed_seconds']:.0f} s",
         file=stdout,
     )
     return 0

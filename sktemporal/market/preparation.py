@@ -3,9 +3,9 @@
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from sktemporal.market.features import TechnicalIndicators
+from sktemporal.market.features import FEATURE_SETS, TechnicalIndicators
 from sktemporal.market.labels import LABEL_CONSTRAINTS, make_direction_labels
 from sktemporal.windowing import SlidingWindowTransformer
 
@@ -26,18 +26,21 @@ SETTINGS_CONSTRAINTS = {
 }
 
 
-def feature_table(ohlcv):
+def feature_table(ohlcv, feature_set="ohlcv"):
     """Technical indicators of every row that has a full look-back (the warm-up rows dropped).
 
     Parameters
     ----------
     ohlcv : pandas.DataFrame
         Daily prices in time order with ``open``, ``high``, ``low``, ``close`` and ``volume``
-        columns, as :func:`sktemporal.market.datasets.load_ohlcv_csv` returns them.
+        columns, as :func:`sktemporal.market.datasets.load_ohlcv_csv` returns them (only
+        ``close`` with ``feature_set="close"``).
+    feature_set : {"ohlcv", "close"}, default="ohlcv"
+        The indicators (:class:`~sktemporal.market.features.TechnicalIndicators`).
 
     Returns
     -------
-    features : pandas.DataFrame of shape (n_rows - TechnicalIndicators.warmup_rows, 34)
+    features : pandas.DataFrame of shape (n_rows - TechnicalIndicators.warmup_rows, 34 or 18)
         float64 indicators, indexed like the rows of ``ohlcv`` they belong to.
 
     Raises
@@ -52,7 +55,7 @@ def feature_table(ohlcv):
             f"the prices have {len(ohlcv)} rows; the indicators need more than {warmup} "
             "(their warm-up) to define any row."
         )
-    indicators = TechnicalIndicators().set_output(transform="pandas")
+    indicators = TechnicalIndicators(feature_set=feature_set).set_output(transform="pandas")
     features = indicators.fit_transform(ohlcv).iloc[warmup:]
     undefined = ~np.isfinite(features.to_numpy())
     if undefined.any():
@@ -69,10 +72,11 @@ def feature_table(ohlcv):
     {
         "horizon": SETTINGS_CONSTRAINTS["horizon"],
         "threshold": SETTINGS_CONSTRAINTS["threshold"],
+        "feature_set": [StrOptions(set(FEATURE_SETS))],
     },
     prefer_skip_nested_validation=True,
 )
-def prepare_dataset(ohlcv, horizon=1, threshold=0.005):
+def prepare_dataset(ohlcv, horizon=1, threshold=0.005, feature_set="ohlcv"):
     """Causal features and the direction labels of the rows that have both.
 
     The features of row ``t`` use rows ``<= t`` only (:func:`feature_table`); its label is the
@@ -88,10 +92,13 @@ def prepare_dataset(ohlcv, horizon=1, threshold=0.005):
         Rows ahead the labels look.
     threshold : float, default=0.005
         Returns within ``[-threshold, threshold]`` are labelled flat (0).
+    feature_set : {"ohlcv", "close"}, default="ohlcv"
+        The 34 indicators of open, high, low, close and volume, or the 18 of the close alone
+        (:class:`~sktemporal.market.features.TechnicalIndicators`).
 
     Returns
     -------
-    X : pandas.DataFrame of shape (n_rows - warmup_rows - horizon, 34)
+    X : pandas.DataFrame of shape (n_rows - warmup_rows - horizon, 34 or 18)
         Features of the labelled rows.
     y : pandas.Series of shape (n_rows - warmup_rows - horizon,)
         Their labels in ``{-1, 0, 1}``, with the same index as ``X``.
@@ -110,7 +117,7 @@ def prepare_dataset(ohlcv, horizon=1, threshold=0.005):
     >>> bool((X.index == y.index).all())
     True
     """
-    features = feature_table(ohlcv)
+    features = feature_table(ohlcv, feature_set)
     labels = make_direction_labels(ohlcv["close"], horizon=horizon, threshold=threshold)
     n_labelled = len(features) - horizon
     if n_labelled < 1:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import Interval, validate_params
 
-__all__ = ["load_ohlcv_csv", "read_price_csv", "validate_ohlcv"]
+__all__ = ["load_ohlcv_csv", "normalize_column_name", "read_price_csv", "validate_ohlcv"]
 
 # Output columns, in output order. ``adj_close`` is optional in user files.
 _PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close")
@@ -21,7 +21,7 @@ _DATE_COLUMN_NAMES = ("date", "timestamp", "datetime")
 _EARLIEST_DATE = pd.Timestamp("1800-01-01")
 
 
-def _normalize_column_name(name):
+def normalize_column_name(name):
     """Lower-case a column name and fold runs of spaces and underscores into one ``_``."""
     return re.sub(r"[\s_]+", "_", str(name).strip().lower())
 
@@ -34,7 +34,7 @@ def _check_repeated_columns(header, source):
     """
     seen = {}
     for column in header:
-        name = _normalize_column_name(column)
+        name = normalize_column_name(column)
         if name not in (*_OUTPUT_COLUMNS, *_DATE_COLUMN_NAMES):
             continue
         if name in seen:
@@ -49,7 +49,7 @@ def _match_columns(columns, source, required=_REQUIRED_COLUMNS):
     """Map each recognised normalized name to the column that carries it in the file."""
     matched = {}
     for column in columns:
-        name = _normalize_column_name(column)
+        name = normalize_column_name(column)
         if name not in (*_OUTPUT_COLUMNS, *_DATE_COLUMN_NAMES):
             continue
         if name in matched:

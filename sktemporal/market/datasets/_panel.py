@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._ohlcv import _normalize_column_name, read_price_csv, validate_ohlcv
+from ._ohlcv import normalize_column_name, read_price_csv, validate_ohlcv
 
 __all__ = ["PANEL_LEVELS", "check_price_panel", "load_price_panel", "panel_feature_set"]
 
@@ -50,14 +50,14 @@ def _symbol_of(path):
 
 
 def _symbol_column(columns):
-    matched = [c for c in columns if _normalize_column_name(c) in _SYMBOL_COLUMN_NAMES]
+    matched = [c for c in columns if normalize_column_name(c) in _SYMBOL_COLUMN_NAMES]
     if len(matched) > 1:
         raise ValueError(f"several symbol columns {matched}; keep one (symbol, ticker or asset).")
     return matched[0] if matched else None
 
 
 def _has_ohlcv(columns):
-    return set(_OHLCV) <= {_normalize_column_name(c) for c in columns}
+    return set(_OHLCV) <= {normalize_column_name(c) for c in columns}
 
 
 def load_price_panel(sources, *, date_format=None, min_rows=1):
