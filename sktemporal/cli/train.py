@@ -372,8 +372,9 @@ def _run_panel(args, stdout, stderr, files, params, settings):
     )
     print(result.format_table(), file=stdout)
     print(
-        f"look-ahead check of the final model on {report['lookahead_check']['asset']}: "
-        f"{'LEAK' if lookahead.leaks else 'no leak'}",
+        f"look-ahead check of the final model on every asset, cut by date: "
+        f"{'LEAK' if lookahead.leaks else 'no leak'} ({len(lookahead.details)} perturbed "
+        "predictions compared)",
         file=stdout,
     )
     out_of_sample = result.out_of_sample()

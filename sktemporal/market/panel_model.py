@@ -142,19 +142,31 @@ class PanelDirectionModel(DirectionModel):
         return index, windows[keep]
 
     def check_no_lookahead(self, prices, *, n_rows=300, random_state=0):
-        """Prove on the last ``n_rows`` rows of the first asset that no prediction reads ahead.
+        """Prove on each asset's last ``n_rows`` rows that no prediction reads a later date.
 
-        Each asset is predicted from its own rows alone, so one asset's check covers the
-        windows and features of every asset; :func:`sktemporal.lookahead.check_no_lookahead`
-        perturbs that asset's future as
-        :meth:`~sktemporal.market.direction_model.DirectionModel.check_no_lookahead` does.
+        Runs :func:`sktemporal.lookahead.check_no_lookahead` on the fitted model (features,
+        scaling, windows and classifier together) over the panel, cut by date: every
+        asset's rows after a cutoff date are perturbed at once (noisy, extreme and shuffled
+        futures), and no prediction dated on or before it may move, whichever asset it is.
+
+        Parameters
+        ----------
+        prices : pandas.DataFrame
+            A price panel indexed by (symbol, date).
+        n_rows : int, default=300
+            How many of each asset's last rows to check.
+        random_state : int, default=0
+            Seed of the perturbations.
+
+        Returns
+        -------
+        LookaheadReport
         """
         from sktemporal.lookahead import check_no_lookahead
 
-        symbol = prices.index.get_level_values(0)[0]
-        rows = prices.loc[symbol].iloc[-n_rows:]
+        rows = prices.groupby(level=0, sort=False).tail(n_rows)
         return check_no_lookahead(
-            _OneAsset(self, symbol),
+            _RowAlignedPanel(self),
             rows,
             fit=False,
             n_trials=1,
@@ -197,12 +209,12 @@ def load_model(path):
     return DirectionModel.load(path)
 
 
-class _OneAsset(BaseEstimator):
-    """A fitted panel model as an estimator of one asset's rows, one output row per input row."""
+class _RowAlignedPanel(BaseEstimator):
+    """A fitted panel model as an estimator with one output row per input row (NaN before a
+    full window), for the look-ahead check."""
 
-    def __init__(self, model=None, symbol=None):
+    def __init__(self, model=None):
         self.model = model
-        self.symbol = symbol
 
     def fit(self, X, y=None):
         return self
@@ -210,7 +222,6 @@ class _OneAsset(BaseEstimator):
     def __sklearn_is_fitted__(self):
         return True
 
-    def predict_proba(self, rows):
-        panel = pd.concat({self.symbol: rows}, names=["symbol", "date"])
-        frame = self.model.predict_proba_frame(panel).drop(columns="predicted_class")
-        return frame.droplevel(0).reindex(rows.index).to_numpy()
+    def predict_proba(self, prices):
+        frame = self.model.predict_proba_frame(prices).drop(columns="predicted_class")
+        return frame.reindex(prices.index).to_numpy()

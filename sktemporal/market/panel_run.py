@@ -61,7 +61,7 @@ def run_panel_training(
        pooled against the baselines, keeping the out-of-sample predictions;
     2. :func:`~sktemporal.market.panel_model.fit_panel_model` fits a fresh copy on every
        sample of every asset;
-    3. its look-ahead check runs on the first asset's last rows;
+    3. its look-ahead check runs on every asset's last rows, cut by date;
     4. ``files`` (:class:`~sktemporal.market.saved_run.TrainingRunFiles`) writes the model,
        its preprocessing, the predictions and the JSON report as one transaction.
 
@@ -104,7 +104,7 @@ def run_panel_training(
     report["data"]["source"] = str(source)
     report["lookahead_check"] = {
         "leaks": lookahead.leaks,
-        "asset": str(prices.index.get_level_values(0)[0]),
+        "rows_checked": "the last 300 rows of every asset, cut by date",
         "first_leaking_step": lookahead.first_leaking_step,
         "max_abs_diff": lookahead.max_abs_diff,
         "kinds": list(lookahead.kinds),
@@ -340,7 +340,10 @@ def backtest_panel(predictions, prices, *, threshold=0.65, cost_bps=0.0, long_on
     held = backtest(pd.Series(1.0, index=held_equity.index), held_equity)
     metrics = dict(result.metrics)
     for name in _PORTFOLIO_MEANS:
-        metrics[name] = float(np.nanmean([r.result.metrics[name] for r in assets.values()]))
+        values = np.array([r.result.metrics[name] for r in assets.values()], dtype=float)
+        metrics[name] = (
+            float(values[np.isfinite(values)].mean()) if np.isfinite(values).any() else np.nan
+        )
     benchmark_metrics = dict(held.metrics)
     portfolio = type(result)(
         equity=result.equity,
