@@ -18,9 +18,9 @@ ground truth, after Ismail et al. (NeurIPS 2020) and Turbé et al. (Nature Machi
 2023).
 """
 
+import weakref
 from numbers import Integral, Real
 
-import keras
 import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_array, check_is_fitted
@@ -32,6 +32,10 @@ ATTRIBUTION_METHODS = ("integrated_gradients", "occlusion")
 
 _INTEGRATIONS = ("gausslegendre", "riemann_trapezoid")
 _BASELINES = ("mean", "zeros")
+
+# Compiled gradient functions by model, so that repeated calls (a report over recent windows)
+# trace and compile once; the model's weights are read at each call, so a refit is seen.
+_GRADIENTS = weakref.WeakKeyDictionary()
 
 
 def attributions(
@@ -272,6 +276,8 @@ def _training_mean(classifier):
         layer = classifier.model_.get_layer("input_normalization")
     except ValueError:
         return np.zeros(classifier.n_channels_)
+    import keras
+
     mean = getattr(layer, "input_mean", None)
     if mean is None:
         mean = layer.adapt_mean
@@ -382,13 +388,15 @@ def _target_gradient(model):
         shape (n,), integer columns of the output; returns an ndarray of ``X``'s shape, the
         gradient of ``model(X)[i, classes[i]]`` with respect to ``X[i]``.
     """
+    import keras
+
     backend = keras.backend.backend()
-    if backend == "jax":
-        return _jax_gradient(model)
-    if backend == "tensorflow":
-        return _tensorflow_gradient(model)
-    if backend == "torch":
-        return _torch_gradient(model)
+    builders = {"jax": _jax_gradient, "tensorflow": _tensorflow_gradient, "torch": _torch_gradient}
+    if backend in builders:
+        cached = _GRADIENTS.get(model)
+        if cached is None or cached[0] != backend:
+            cached = _GRADIENTS[model] = (backend, builders[backend](weakref.ref(model)))
+        return cached[1]
     raise ValueError(
         f"Integrated gradients need gradients on Keras' {backend!r} backend, which this "
         "module does not take; use method='occlusion', which needs forward passes only."
@@ -399,34 +407,41 @@ def _single_output(outputs):
     return outputs[0] if isinstance(outputs, (list, tuple)) else outputs
 
 
-def _jax_gradient(model):
+# The builders below hold the model through a weak reference, so that the cache entry, whose
+# key is the model, does not keep the model alive.
+
+
+def _jax_gradient(model_ref):
     import jax
     import jax.numpy as jnp
+    import keras
 
     def picked(x, classes, trainable, non_trainable):
-        outputs, _ = model.stateless_call(trainable, non_trainable, x, training=False)
+        outputs, _ = model_ref().stateless_call(trainable, non_trainable, x, training=False)
         probabilities = _single_output(outputs)
         return jnp.sum(jnp.take_along_axis(probabilities, classes[:, None], axis=1))
 
     grad = jax.jit(jax.grad(picked))
-    trainable = [v.value for v in model.trainable_variables]
-    non_trainable = [v.value for v in model.non_trainable_variables]
 
     def gradient(X, classes):
+        model = model_ref()
+        trainable = [v.value for v in model.trainable_variables]
+        non_trainable = [v.value for v in model.non_trainable_variables]
         x = jnp.asarray(X, dtype=keras.backend.floatx())
         return np.asarray(grad(x, jnp.asarray(classes, dtype="int32"), trainable, non_trainable))
 
     return gradient
 
 
-def _tensorflow_gradient(model):
+def _tensorflow_gradient(model_ref):
+    import keras
     import tensorflow as tf
 
     @tf.function(reduce_retracing=True)
     def grad(x, classes):
         with tf.GradientTape() as tape:
             tape.watch(x)
-            probabilities = _single_output(model(x, training=False))
+            probabilities = _single_output(model_ref()(x, training=False))
             picked = tf.gather(probabilities, classes, axis=1, batch_dims=1)
         return tape.gradient(picked, x)
 
@@ -437,7 +452,8 @@ def _tensorflow_gradient(model):
     return gradient
 
 
-def _torch_gradient(model):
+def _torch_gradient(model_ref):
+    import keras
     import torch
 
     def gradient(X, classes):
@@ -445,7 +461,7 @@ def _torch_gradient(model):
         index = keras.ops.convert_to_tensor(classes, dtype="int64")
         with torch.enable_grad():
             x = x.detach().requires_grad_(True)
-            probabilities = _single_output(model(x, training=False))
+            probabilities = _single_output(model_ref()(x, training=False))
             picked = probabilities.gather(1, index[:, None]).sum()
             (grad,) = torch.autograd.grad(picked, x)
         return grad.detach().cpu().numpy()
