@@ -244,3 +244,19 @@ def test_gradient_is_compiled_once_per_model_and_follows_a_refit():
     # without attributions); on TensorFlow the cache must not be what keeps it.
     if keras.backend.backend() == "tensorflow":
         assert model() is None
+
+
+def test_a_loaded_classifier_gives_the_same_attributions(fitted, tmp_path):
+    """The mean baseline is read from the network, so it survives a model file."""
+    from sktemporal import load
+
+    clf = fitted["transformer"]
+    clf.save(tmp_path / "clf.keras")
+    loaded = load(tmp_path / "clf.keras")
+    X, _ = _data(3, seed=11)
+    for method in ATTRIBUTION_METHODS:
+        np.testing.assert_allclose(
+            attributions(loaded, X, method=method, n_steps=8),
+            attributions(clf, X, method=method, n_steps=8),
+            atol=1e-6,
+        )
