@@ -170,3 +170,16 @@ def test_a_panel_model_refuses_one_series_and_back(trained, tmp_path):
     assert_one_line_error(status, err, "trained on many assets; the data options give one series")
     status, _, err = run(["backtest", "--model-path", str(model)])
     assert_one_line_error(status, err, "not the embedded stocks")
+
+
+def test_a_one_series_model_refuses_many_assets(tmp_path):
+    prices = load_sp500().iloc[:220]
+    prices.to_csv(tmp_path / "one.csv")
+    model = tmp_path / "one.keras"
+    status, _, err = run(
+        ["train", "--data-path", str(tmp_path / "one.csv"), "--model-path", str(model), *TINY]
+    )
+    assert status == 0, err
+    for command in ("backtest", "predict"):
+        status, _, err = run([command, "--model-path", str(model), "--dataset", "sp500-stocks"])
+        assert_one_line_error(status, err, "trained on one series; the data options give many")

@@ -68,7 +68,7 @@ def _run_panel(args, files, settings, stdout):
     """Each asset's backtest of a panel run, and the equal-weight portfolio of them."""
     from sktemporal.market.panel_run import backtest_panel, read_panel_evaluation
 
-    evaluation = read_panel_evaluation(files, saved_prices(args))
+    evaluation = read_panel_evaluation(files, saved_prices(args, panel=True))
     result = backtest_panel(
         evaluation.predictions, evaluation.prices, threshold=args.confidence, **settings
     )

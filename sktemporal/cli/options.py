@@ -333,11 +333,21 @@ def load_panel(args, min_rows=1):
     return prices, source
 
 
-def saved_prices(args):
-    """The prices the data options name; ``None``: the embedded ones the model was trained on."""
+def saved_prices(args, panel=False):
+    """The prices the data options name; ``None``: the embedded ones the model was trained on.
+
+    ``panel`` says whether the saved model was trained on many assets; data options that
+    name the other kind are refused.
+    """
     if not args.data_path and not args.dataset:
         return None
-    if wants_panel(args):
+    if wants_panel(args) != panel:
+        trained, given = ("many assets", "one series") if panel else ("one series", "many assets")
+        raise UsageError(
+            f"argument --model-path: the model was trained on {trained}; the data options "
+            f"give {given}"
+        )
+    if panel:
         return load_panel(args)[0]
     if not args.data_path:
         return _select_dates(_load_sp500(), args)

@@ -54,7 +54,7 @@ def run(args, stdout, stderr):
             page = build_panel_report(
                 args.model_path,
                 output,
-                data=saved_prices(args),
+                data=saved_prices(args, panel=True),
                 threshold=args.confidence,
                 cost_bps=args.cost_bps,
                 long_only=args.long_only,
