@@ -52,6 +52,10 @@ def attributions(
 ):
     """Attribution of each time step and feature of each window to a class's probability.
 
+    Measured attributions, unlike attention weights: the user guide's "Is attention an
+    explanation?" compares both with known ground truth, and recommends integrated gradients
+    (the default) from that measurement.
+
     Parameters
     ----------
     estimator : fitted AttentionLSTMClassifier, TransformerClassifier or Pipeline
