@@ -99,17 +99,19 @@ class PanelSamples:
 def prepare_panel(prices, *, horizon=1, threshold=0.005, sequence_length=30, feature_set=None):
     """Each asset's causal features and direction labels, stacked into one panel.
 
-    For every asset, on its own rows alone, :func:`~sktemporal.market.preparation.
-    prepare_dataset` computes the indicators of each row from that asset's rows ``<= t`` and
-    the label from its close ``horizon`` rows later: no indicator and no label ever mixes two
-    assets. An asset too short to give one sample (``TechnicalIndicators.warmup_rows +
-    sequence_length + horizon`` rows) is left out **with a warning** that names it.
+    For every asset, on its own rows alone,
+    :func:`~sktemporal.market.preparation.prepare_dataset` computes the indicators of each
+    row from that asset's rows ``<= t`` and the label from its close ``horizon`` rows later:
+    no indicator and no label ever mixes two assets. An asset too short to give one sample
+    (``TechnicalIndicators.warmup_rows + sequence_length + horizon`` rows) is left out
+    **with a warning** that names it.
 
     Parameters
     ----------
     prices : pandas.DataFrame
-        A price panel indexed by (symbol, date) (:func:`~sktemporal.market.datasets.
-        load_price_panel`, :func:`~sktemporal.market.datasets.load_sp500_stocks`).
+        A price panel indexed by (symbol, date)
+        (:func:`~sktemporal.market.datasets.load_price_panel`,
+        :func:`~sktemporal.market.datasets.load_sp500_stocks`).
     horizon : int, default=1
         Rows ahead the labels look.
     threshold : float, default=0.005
