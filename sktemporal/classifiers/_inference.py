@@ -11,6 +11,7 @@ import keras
 import numpy as np
 
 from sktemporal._quiet import retracing_warnings_hidden
+from sktemporal.classifiers._keras_private import variable_values
 from sktemporal.networks import ATTENTION_LAYER_PREFIX
 
 __all__ = [
@@ -74,9 +75,7 @@ def _jax_inference(model):
         trainable, non_trainable = model.trainable_variables, model.non_trainable_variables
 
         def predict(chunk):
-            outputs = compiled(
-                [v.value for v in trainable], [v.value for v in non_trainable], chunk
-            )
+            outputs = compiled(variable_values(trainable), variable_values(non_trainable), chunk)
             if isinstance(outputs, (list, tuple)):
                 return [np.asarray(o) for o in outputs]
             return np.asarray(outputs)
