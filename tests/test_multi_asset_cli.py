@@ -183,3 +183,26 @@ def test_a_one_series_model_refuses_many_assets(tmp_path):
     for command in ("backtest", "predict"):
         status, _, err = run([command, "--model-path", str(model), "--dataset", "sp500-stocks"])
         assert_one_line_error(status, err, "trained on one series; the data options give many")
+
+
+def test_a_short_asset_is_left_out_by_name_and_the_rest_trained(folder, tmp_path):
+    short = tmp_path / "assets"
+    short.mkdir()
+    for path in folder.glob("*.csv"):
+        (short / path.name).write_bytes(path.read_bytes())
+    load_sp500().iloc[:40].to_csv(short / "SHORT.csv")
+    model = tmp_path / "m.keras"
+
+    status, out, err = run(["train", "--data-path", str(short), "--model-path", str(model), *TINY])
+
+    assert status == 0, err
+    assert err.strip().splitlines() == [
+        "sktemporal: warning: left out 1 asset(s) too short for one sample (55 rows needed "
+        "with sequence_length=5, horizon=1): SHORT (40 rows)"
+    ]
+    report = json.loads((tmp_path / "m.keras.report.json").read_text())
+    assert set(report["asset_metrics"]) == {"AAA", "BBB", "CCC"}
+    assert report["data"]["left_out"] == {"SHORT": 40}
+    status, out, err = run(["predict", "--model-path", str(model), "--data-path", str(short)])
+    assert status == 0 and "SHORT (40 rows)" in err
+    assert "SHORT" not in out

@@ -168,7 +168,7 @@ def prepare_panel(prices, *, horizon=1, threshold=0.005, sequence_length=30, fea
             f"with sequence_length={sequence_length}, horizon={horizon}): "
             + ", ".join(f"{symbol} ({n} rows)" for symbol, n in dropped.items()),
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,  # the caller, past validate_params' wrapper
         )
     if not features:
         raise ValueError(

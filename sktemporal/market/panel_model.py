@@ -8,6 +8,7 @@ reads either kind.
 """
 
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -110,15 +111,28 @@ class PanelDirectionModel(DirectionModel):
         """
         from sktemporal.market.datasets import check_price_panel
 
-        check_price_panel(
-            prices,
-            min_rows=TechnicalIndicators.warmup_rows + self.sequence_length,
-            what=f"a prediction with sequence_length={self.sequence_length}",
-        )
+        check_price_panel(prices)
+        needed = TechnicalIndicators.warmup_rows + self.sequence_length
         level = prices.index.get_level_values(0)
+        sizes = pd.Series(level).value_counts(sort=False)
+        short = {symbol: int(n) for symbol, n in sizes.items() if n < needed}
+        if len(short) == len(sizes):
+            raise ValueError(
+                f"a prediction with sequence_length={self.sequence_length} needs at least "
+                f"{needed} rows of an asset; every asset has fewer."
+            )
+        if short:
+            warnings.warn(
+                f"no prediction for {len(short)} asset(s) shorter than one window of features "
+                f"({needed} rows): " + ", ".join(f"{s} ({n} rows)" for s, n in short.items()),
+                UserWarning,
+                stacklevel=3,
+            )
         tables, own_index = {}, []
         indicators = TechnicalIndicators(feature_set=self.feature_set)
         for symbol in pd.unique(level):
+            if symbol in short:
+                continue
             rows = prices[level == symbol].droplevel(0)
             features = indicators.fit_transform(rows)[TechnicalIndicators.warmup_rows :]
             undefined = ~np.isfinite(features)
@@ -165,6 +179,9 @@ class PanelDirectionModel(DirectionModel):
         from sktemporal.lookahead import check_no_lookahead
 
         rows = prices.groupby(level=0, sort=False).tail(n_rows)
+        sizes = rows.groupby(level=0, sort=False).size()
+        long_enough = sizes.index[sizes >= TechnicalIndicators.warmup_rows + self.sequence_length]
+        rows = rows[rows.index.get_level_values(0).isin(long_enough)]
         return check_no_lookahead(
             _RowAlignedPanel(self),
             rows,

@@ -10,6 +10,7 @@
 
 import contextlib
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,7 +93,9 @@ def run_panel_training(
                 f"{result.data['n_assets']} assets"
             )
             with_callback(final, progress.callback("final"))
-        result.model = fit_panel_model(prices, final, **settings)
+        with warnings.catch_warnings():  # the evaluation has named the assets left out
+            warnings.filterwarnings("ignore", message="left out", category=UserWarning)
+            result.model = fit_panel_model(prices, final, **settings)
         final.set_params(callbacks=classifier.callbacks)
     lookahead = result.model.check_no_lookahead(prices)
     result.model.trained_on["data_source"] = str(source)
