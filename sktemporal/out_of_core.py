@@ -36,6 +36,16 @@ __all__ = [
 _PANDAS_INDEX_PREFIX = "__index_level_"
 
 
+# A stream windows its rows in the order read: rows of a panel (entity, time) would share
+# windows across entities, a silent look-ahead or look-across. Refused until streams take panels.
+_PANEL_MESSAGE = (
+    "{where}: it looks like a panel of several series (entity, time). WindowStream windows "
+    "one series in time order and would build windows across entities. Stream each entity "
+    "on its own (one WindowStream per entity, e.g. one Parquet folder each), or window the "
+    "panel in memory with SlidingWindowTransformer, which windows entity by entity."
+)
+
+
 class WindowChunk(NamedTuple):
     """Windows ending at consecutive rows of the table, with their positions and labels.
 
@@ -182,6 +192,8 @@ class WindowStream:
     def _frames(self):
         """Yield (pandas chunk of the needed columns, description of where it comes from)."""
         source = self.source
+        if isinstance(source, pd.DataFrame) and isinstance(source.index, pd.MultiIndex):
+            raise ValueError(_PANEL_MESSAGE.format(where="The DataFrame has a MultiIndex"))
         if isinstance(source, pd.DataFrame):
             yield from self._split(source, "the DataFrame", offset=0)
         elif hasattr(source, "npartitions") and hasattr(source, "partitions"):
@@ -236,6 +248,13 @@ class WindowStream:
                 "Reading Parquet files needs pyarrow: pip install 'sktemporal[scale]'."
             ) from error
         parquet = pq.ParquetFile(path)
+        index_columns = (parquet.schema_arrow.pandas_metadata or {}).get("index_columns", [])
+        if len(index_columns) > 1:
+            raise ValueError(
+                _PANEL_MESSAGE.format(
+                    where=f"{path} was written from a DataFrame with a MultiIndex"
+                )
+            )
         names = parquet.schema_arrow.names
         needed = self._needed(names)
         missing = [c for c in needed if c not in names]

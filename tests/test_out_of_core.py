@@ -67,8 +67,15 @@ def _streamed(stream):
 @pytest.mark.parametrize("sequence_length", [1, 6, 30])
 @pytest.mark.parametrize("padding", ["edge", "constant"])
 def test_streamed_windows_equal_in_memory_windows(table, paths, sequence_length, padding):
-    stream = WindowStream(paths, sequence_length, columns=FEATURES, label="direction",
-                          batch_rows=7, padding=padding, fill_value=-1.0)
+    stream = WindowStream(
+        paths,
+        sequence_length,
+        columns=FEATURES,
+        label="direction",
+        batch_rows=7,
+        padding=padding,
+        fill_value=-1.0,
+    )
     windows, rows, y, chunks = _streamed(stream)
     expected = SlidingWindowTransformer(sequence_length, padding=padding, fill_value=-1.0)
     expected = expected.fit_transform(table[FEATURES])
@@ -81,8 +88,9 @@ def test_streamed_windows_equal_in_memory_windows(table, paths, sequence_length,
 
 
 def test_directory_is_read_in_file_name_order_and_index_columns_are_left_out(table, paths):
-    windows, _, _, _ = _streamed(WindowStream(paths[0].parent, 5, label="direction",
-                                              time_column="time"))
+    windows, _, _, _ = _streamed(
+        WindowStream(paths[0].parent, 5, label="direction", time_column="time")
+    )
     expected = SlidingWindowTransformer(5).fit_transform(table[FEATURES])
     np.testing.assert_array_equal(windows, expected)
 
@@ -129,14 +137,16 @@ def test_streamed_training_and_prediction_match_in_memory(table, paths):
     for chunk in stream:
         in_memory.partial_fit(windows[chunk.rows], y[chunk.rows], classes=[-1, 1])
     assert streamed.n_iter_ == in_memory.n_iter_
-    for got, expected in zip(streamed.model_.get_weights(), in_memory.model_.get_weights(),
-                             strict=True):
+    for got, expected in zip(
+        streamed.model_.get_weights(), in_memory.model_.get_weights(), strict=True
+    ):
         np.testing.assert_array_equal(got, expected)
 
     rows, probabilities = zip(*iter_predict_proba(streamed, stream), strict=True)
     np.testing.assert_array_equal(np.concatenate(rows), np.arange(len(table)))
-    np.testing.assert_allclose(np.concatenate(probabilities), streamed.predict_proba(windows),
-                               rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(
+        np.concatenate(probabilities), streamed.predict_proba(windows), rtol=1e-6, atol=1e-7
+    )
 
 
 def test_files_out_of_time_order_are_refused(table, paths):
@@ -159,3 +169,20 @@ def test_unknown_column_and_missing_label_are_named(paths):
         partial_fit_windows(SGDClassifier(), WindowStream(paths, 6))
     with pytest.raises(ValueError, match="sequence_length must be an int >= 1"):
         WindowStream(paths, 0)
+
+
+def test_a_panel_is_refused_rather_than_windowed_across_entities(tmp_path):
+    """A stream windows rows in the order read: a panel's entities would share windows."""
+    index = pd.MultiIndex.from_product(
+        [["a", "b"], pd.date_range("2020-01-01", periods=5)], names=["symbol", "date"]
+    )
+    panel = pd.DataFrame({"x": np.arange(10.0)}, index=index)
+    with pytest.raises(ValueError, match="panel of several series.*SlidingWindowTransformer"):
+        list(WindowStream(panel, 3))
+    pytest.importorskip("pyarrow")
+    panel.to_parquet(tmp_path / "panel.parquet")
+    with pytest.raises(ValueError, match="written from a DataFrame with a MultiIndex"):
+        list(WindowStream(tmp_path / "panel.parquet", 3))
+    # One entity at a time streams as a single series.
+    chunks = list(WindowStream(panel.loc["b"].reset_index(drop=True), 3))
+    assert chunks[0].windows[0, :, 0].tolist() == [5.0, 5.0, 5.0]
