@@ -7,6 +7,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
+from sktemporal._documentation import DocumentationLinkMixin
+
 __all__ = ["FEATURE_SETS", "TechnicalIndicators"]
 
 _INPUT_COLUMNS = ("open", "high", "low", "close", "volume")
@@ -249,7 +251,7 @@ def _ohlcv_arrays(X, required=_INPUT_COLUMNS):
     return arrays
 
 
-class TechnicalIndicators(TransformerMixin, BaseEstimator):
+class TechnicalIndicators(DocumentationLinkMixin, TransformerMixin, BaseEstimator):
     """Compute 34 causal technical indicators from daily OHLCV prices.
 
     The indicators come from TA-Lib and cover four families:

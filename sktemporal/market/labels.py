@@ -12,6 +12,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, validate_params
 
+from sktemporal._documentation import DocumentationLinkMixin
 from sktemporal.windowing import check_time_index
 
 __all__ = ["LABEL_CONSTRAINTS", "DirectionLabeler", "forward_returns", "make_direction_labels"]
@@ -173,7 +174,7 @@ def make_direction_labels(close, horizon=1, threshold=0.005):
     return labels
 
 
-class DirectionLabeler(TransformerMixin, BaseEstimator):
+class DirectionLabeler(DocumentationLinkMixin, TransformerMixin, BaseEstimator):
     """Turn closing prices into down (-1), flat (0) and up (1) labels.
 
     A scikit-learn wrapper around :func:`make_direction_labels`, so that the labelling
