@@ -104,11 +104,18 @@ def test_the_notebook_diagram_links_each_sktemporal_estimator_to_its_api_page():
             ("clf", ConfidenceThresholdClassifier(TransformerClassifier())),
         ]
     )
-    links = set(re.findall(r'href="([^"#]+)', estimator_html_repr(pipeline)))
+    from sktemporal import DirectionLabeler, TechnicalIndicators
+
+    html = "".join(
+        estimator_html_repr(e) for e in (pipeline, DirectionLabeler(), TechnicalIndicators())
+    )
+    links = set(re.findall(r'href="([^"#]+)', html))
     for name in (
         "SlidingWindowTransformer",
         "ConfidenceThresholdClassifier",
         "TransformerClassifier",
+        "DirectionLabeler",
+        "TechnicalIndicators",
     ):
         assert any(link.endswith(f"generated/sktemporal.{name}.html") for link in links), name
 
