@@ -49,7 +49,7 @@ def test_report_is_one_self_contained_page(page):
         "Walk-forward scores",
         "Training history",
         "Attention over the time steps",
-        "Attention of each recent window",
+        "Attention and attribution of each recent window",
         "Confusion matrix",
         "Out-of-sample equity and drawdown",
         "Coverage and accuracy",

@@ -4,13 +4,11 @@
 panel; :func:`sktemporal.market.report.build_report` writes the single-series page.
 """
 
-import base64
-import html
-import io
 from pathlib import Path
 
 import numpy as np
 
+from sktemporal.market import html_page
 from sktemporal.market.panel_run import backtest_panel, read_panel_evaluation
 from sktemporal.market.saved_run import TrainingRunFiles
 from sktemporal.market.scores import METRICS
@@ -109,29 +107,31 @@ def _page(report, backtested, threshold, cost_bps):
     backtest_rows = [[name, *(_number(row[c]) for c in columns)] for name, row in frame.iterrows()]
     body = "\n".join(
         [
-            _section(
+            html_page.section(
                 "Pooled over the assets: mean ± std over the folds",
-                _table(["method", *METRICS], pooled_rows),
+                html_page.table(["method", *METRICS], pooled_rows),
             ),
-            _figure(
+            html_page.figure(
                 "Balanced accuracy per asset",
-                _png(_asset_figure(report["asset_metrics"], methods)),
+                html_page.png(_asset_figure(report["asset_metrics"], methods)),
                 "Mean over the folds of each asset's test samples; the line is chance (1/3).",
             ),
-            _section(
+            html_page.section(
                 "Per asset: mean ± std over the folds",
-                _table(["asset", "method", "balanced accuracy", "log loss"], asset_rows, 2),
+                html_page.table(
+                    ["asset", "method", "balanced accuracy", "log loss"], asset_rows, 2
+                ),
             ),
-            _section(
+            html_page.section(
                 f"Backtest at confidence {threshold:g}, {cost_bps:g} bps per unit traded",
-                _table(["asset", *columns], backtest_rows)
+                html_page.table(["asset", *columns], backtest_rows)
                 + "<p>Equal-weight portfolio: each day the mean of the assets' strategy "
                 "returns, rebalanced daily; its coverage, exposure and hit rate are the "
                 "assets' means.</p>",
             ),
-            _figure(
+            html_page.figure(
                 "Equal-weight portfolio",
-                _png(_equity_figure(backtested.portfolio)),
+                html_page.png(_equity_figure(backtested.portfolio)),
                 "Out-of-sample equity of the portfolio of the confidence-gated strategies "
                 "against the equal-weight buy-and-hold portfolio.",
             ),
@@ -141,7 +141,7 @@ def _page(report, backtested, threshold, cost_bps):
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>sktemporal: many assets</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
         f"<h1>Direction model trained on many assets</h1>\n"
-        f'<p class="subtitle">{_escape(subtitle)}</p>\n{body}\n</body>\n</html>\n'
+        f'<p class="subtitle">{html_page.escape(subtitle)}</p>\n{body}\n</body>\n</html>\n'
     )
 
 
@@ -156,43 +156,6 @@ def _number(value):
     if value is None or not np.isfinite(value):
         return "n/a"
     return f"{value:.4f}" if not float(value).is_integer() or abs(value) < 1 else f"{value:.0f}"
-
-
-def _escape(text):
-    return html.escape(str(text), quote=True)
-
-
-def _section(title, content):
-    return f"<section>\n<h2>{_escape(title)}</h2>\n{content}\n</section>"
-
-
-def _figure(title, png, caption):
-    data = base64.b64encode(png).decode("ascii")
-    return _section(
-        title,
-        f'<figure><img src="data:image/png;base64,{data}" alt="{_escape(title)}">'
-        f"<figcaption>{_escape(caption)}</figcaption></figure>",
-    )
-
-
-def _table(header, rows, numeric_from=1):
-    head = "<thead><tr>" + "".join(f"<th>{_escape(h)}</th>" for h in header) + "</tr></thead>"
-    body = "\n".join(
-        "<tr>"
-        + "".join(
-            f"<td{' class=num' if i >= numeric_from else ''}>{_escape(v)}</td>"
-            for i, v in enumerate(row)
-        )
-        + "</tr>"
-        for row in rows
-    )
-    return f"<table>\n{head}\n<tbody>\n{body}\n</tbody>\n</table>"
-
-
-def _png(figure):
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    return buffer.getvalue()
 
 
 def _asset_figure(asset_metrics, methods):

@@ -8,9 +8,6 @@ coverage-accuracy curve. It imports matplotlib and Keras (for the attention maps
 called.
 """
 
-import base64
-import html
-import io
 from datetime import UTC, datetime
 from numbers import Integral
 from pathlib import Path
@@ -18,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils._param_validation import Interval, validate_params
 
+from sktemporal.market import html_page
 from sktemporal.market.backtest import COST_BPS_CONSTRAINT, METRIC_NAMES
 from sktemporal.market.out_of_sample import (
     THRESHOLD_CONSTRAINT,
@@ -61,8 +59,10 @@ def build_report(
 
     1. the loss and accuracy of each epoch of the final fit;
     2. the attention each time step gets, mean and interquartile band, and
-    3. a heatmap of the attention of each of the last ``n_windows`` windows of the prices,
-       computed with the saved model;
+    3. the attention of each of the last ``n_windows`` windows of the prices beside the
+       integrated-gradients attribution of each time step to the predicted class (the
+       attribution the user guide's "Is attention an explanation?" measured to find the
+       signal; attention was not), computed with the saved model;
     4. the confusion matrix of the out-of-sample predictions;
     5. the out-of-sample equity of the confidence-gated strategy against buy-and-hold, with
        drawdowns (:func:`backtest_predictions`);
@@ -125,11 +125,16 @@ def build_report(
     window_dates, windows = model.make_windows(evaluation.prices)
     window_dates, windows = window_dates[-n_windows:], windows[-n_windows:]
     attention = model.classifier.get_attention_weights(windows)
+    # Each step's share of the attribution's magnitude, summed over features: a distribution
+    # over the window's steps, like the attention it is shown beside.
+    attributed = np.abs(model.classifier.get_attributions(windows)).sum(axis=2)
+    attributed /= np.maximum(attributed.sum(axis=1, keepdims=True), np.finfo(float).tiny)
 
     sweep = threshold_sweep(
         evaluation.predictions, evaluation.prices["close"], cost_bps=cost_bps, long_only=long_only
     )
-    page = _page(evaluation, train_report, backtested, sweep, model, window_dates, attention)
+    explained = window_dates, attention, attributed
+    page = _page(evaluation, train_report, backtested, sweep, model, explained)
     output_dir = Path(output_dir)
     from sktemporal._atomic import write_directory_atomic
 
@@ -137,8 +142,9 @@ def build_report(
     return output_dir / "index.html"
 
 
-def _page(evaluation, train_report, backtested, sweep, model, window_dates, attention):
-    """The HTML text of the report."""
+def _page(evaluation, train_report, backtested, sweep, model, explained):
+    """The HTML text of the report; ``explained`` is (window dates, attention, attribution)."""
+    window_dates, attention, attributed = explained
     predictions = evaluation.predictions
     pipeline = evaluation.pipeline
     y_true = predictions["y_true"].to_numpy()
@@ -161,9 +167,12 @@ def _page(evaluation, train_report, backtested, sweep, model, window_dates, atte
             "model looks at, not an out-of-sample result.",
         ),
         (
-            "Attention of each recent window",
-            _heatmap_figure(attention, window_dates),
-            "One row per window, the most recent at the bottom.",
+            "Attention and attribution of each recent window",
+            _heatmap_figure((attention, attributed), window_dates),
+            "One row per window, the most recent at the bottom. Left: the attention weights. "
+            "Right: each step's share of the integrated-gradients attribution to the predicted "
+            "class (magnitude summed over features), which measures how the prediction "
+            "depends on the step; attention is part of the network and is not such a measure.",
         ),
         (
             "Confusion matrix of the out-of-sample predictions",
@@ -199,8 +208,8 @@ def _page(evaluation, train_report, backtested, sweep, model, window_dates, atte
     n_folds = len(train_report["folds"])
     scheme = train_report["parameters"].get("cv", {}).get("scheme", "walk-forward")
     sections = [
-        _section("Run", _key_value_table(_run_rows(evaluation, train_report, model))),
-        _section(
+        html_page.section("Run", _key_value_table(_run_rows(evaluation, train_report, model))),
+        html_page.section(
             f"{_SCHEME_NAMES[scheme]} scores, mean ± std over {n_folds} folds",
             _scores_table(train_report)
             + f"<p class='note'>{_SCHEME_NOTES[scheme]} majority: the training fold's most "
@@ -209,11 +218,11 @@ def _page(evaluation, train_report, backtested, sweep, model, window_dates, atte
             "alone. Best in bold.</p>",
         ),
         *_paths_sections(train_report),
-        _section(f"{_SCHEME_NAMES[scheme]} folds", _folds_table(train_report)),
-        _section(
+        html_page.section(f"{_SCHEME_NAMES[scheme]} folds", _folds_table(train_report)),
+        html_page.section(
             "Out-of-sample backtest",
             "".join(
-                f"<p>{_escape(line)}</p>"
+                f"<p>{html_page.escape(line)}</p>"
                 for line in (
                     backtested.period(),
                     backtested.rule(),
@@ -224,7 +233,7 @@ def _page(evaluation, train_report, backtested, sweep, model, window_dates, atte
             )
             + _backtest_table(backtested),
         ),
-        _section(
+        html_page.section(
             "The backtest at other confidence thresholds",
             _sweep_table(sweep)
             + "<p class='note'>The same out-of-sample days at each threshold: coverage (days "
@@ -232,7 +241,7 @@ def _page(evaluation, train_report, backtested, sweep, model, window_dates, atte
             "market), hit rate (days in the market that gained). Read on the days it is "
             "judged on, so the best row is an optimistic choice, not a result.</p>"
             + "".join(
-                f"<p>{_escape(line)}</p>"
+                f"<p>{html_page.escape(line)}</p>"
                 for line in sweep.overfitting().format_text("confidence threshold").split("\n")
             )
             + "<p class='note'>PBO: Bailey, Borwein, López de Prado and Zhu, J. Computational "
@@ -240,13 +249,13 @@ def _page(evaluation, train_report, backtested, sweep, model, window_dates, atte
             "Management 2014; both computed by the purgedcv library on the daily returns of "
             "every threshold above.</p>",
         ),
-        *(_figure(title, png, caption) for title, png, caption in figures),
+        *(html_page.figure(title, image, caption) for title, image, caption in figures),
     ]
     title = f"sktemporal report: {evaluation.model_path.name}"
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return _TEMPLATE.format(
-        title=_escape(title),
-        subtitle=_escape(
+        title=html_page.escape(title),
+        subtitle=html_page.escape(
             f"{pipeline.get('estimator', 'model')}, horizon {pipeline['horizon']}, label "
             f"threshold {pipeline['threshold']}; generated {generated} by sktemporal "
             f"{pipeline.get('sktemporal_version', '')}"
@@ -284,52 +293,8 @@ img {{ max-width: 100%; height: auto; }}
 """
 
 
-def _escape(text):
-    return html.escape(str(text), quote=True)
-
-
-def _section(title, content):
-    return f"<section>\n<h2>{_escape(title)}</h2>\n{content}\n</section>"
-
-
-def _figure(title, png, caption):
-    data = base64.b64encode(png).decode("ascii")
-    return _section(
-        title,
-        f'<figure><img src="data:image/png;base64,{data}" alt="{_escape(title)}">'
-        f"<figcaption>{_escape(caption)}</figcaption></figure>",
-    )
-
-
-def _table(header, rows, numeric_from=1):
-    """An HTML table with ``header`` cells (none when None) and one ``<tr>`` per row.
-
-    Cells are escaped, except those given as ``("html", text)``; cells from column
-    ``numeric_from`` on are right-aligned numbers; with no header, the first cell of each row
-    is its row heading.
-    """
-
-    def cell(value, tag, numeric=False):
-        text = value[1] if isinstance(value, tuple) and value[0] == "html" else _escape(value)
-        kind = ' class="num"' if numeric else ""
-        return f"<{tag}{kind}>{text}</{tag}>"
-
-    def row(values):
-        cells = [
-            cell(v, "th" if i == 0 and header is None else "td", i >= numeric_from)
-            for i, v in enumerate(values)
-        ]
-        return "<tr>" + "".join(cells) + "</tr>"
-
-    head = ""
-    if header is not None:
-        head = "<thead><tr>" + "".join(cell(h, "th") for h in header) + "</tr></thead>\n"
-    body = "\n".join(row(values) for values in rows)
-    return f"<table>\n{head}<tbody>\n{body}\n</tbody>\n</table>"
-
-
 def _key_value_table(rows):
-    return _table(None, rows, numeric_from=2)
+    return html_page.table(None, rows, numeric_from=2)
 
 
 def _run_rows(evaluation, train_report, model):
@@ -381,10 +346,12 @@ def _scores_table(train_report):
     for name, entry in entries.items():
         row = [name]
         for metric in METRICS:
-            text = _escape(format_number(entry.get(metric), entry.get("std", {}).get(metric)))
+            text = html_page.escape(
+                format_number(entry.get(metric), entry.get("std", {}).get(metric))
+            )
             row.append(("html", f"<b>{text}</b>" if best.get(metric) == name else text))
         rows.append(row)
-    return _table(("method", *METRICS), rows)
+    return html_page.table(("method", *METRICS), rows)
 
 
 _SCHEME_NAMES = {
@@ -420,9 +387,9 @@ def _paths_sections(train_report):
             row.append(text)
         rows.append(row)
     sections = [
-        _section(
+        html_page.section(
             f"Scores over the {len(paths['scores'])} CPCV paths",
-            _table(("method", *METRICS), rows)
+            html_page.table(("method", *METRICS), rows)
             + "<p class='note'>Each path is a full out-of-sample history of every day, put "
             "together from the fits that tested its blocks (López de Prado, Advances in "
             "Financial Machine Learning, 2018, section 12.4): the spread over paths is the "
@@ -449,10 +416,10 @@ def _paths_sections(train_report):
             for confidence, s in backtests["sharpe_over_paths"].items()
         )
         sections.append(
-            _section(
+            html_page.section(
                 "Backtest of each CPCV path",
-                _table(("path", "confidence", "trades", "total return", "sharpe"), rows)
-                + f"<p>{_escape(spread)}; buy and hold "
+                html_page.table(("path", "confidence", "trades", "total return", "sharpe"), rows)
+                + f"<p>{html_page.escape(spread)}; buy and hold "
                 f"{format_number(backtests['buy_and_hold_sharpe'])}.</p>"
                 + "<p class='note'>Confidence 0 acts on every day's most probable class.</p>",
             )
@@ -476,7 +443,7 @@ def _folds_table(train_report):
             ]
         )
     header = ("fold", "train", "test", "test days", *(f"{n} bal. acc." for n in names))
-    return _table(header, rows, numeric_from=3)
+    return html_page.table(header, rows, numeric_from=3)
 
 
 def _backtest_table(backtested):
@@ -489,13 +456,13 @@ def _backtest_table(backtested):
         )
         for metric in METRIC_NAMES
     ]
-    return _table(("metric", "strategy", "buy and hold"), rows)
+    return html_page.table(("metric", "strategy", "buy and hold"), rows)
 
 
 def _sweep_table(sweep):
     header = ("confidence", *(name.removeprefix("n_").replace("_", " ") for name in SWEEP_COLUMNS))
     rows = [(f"{threshold:g}", row) for threshold, row in sweep.table.iterrows()]
-    return _table(
+    return html_page.table(
         header,
         [
             (label, *(sweep.format_cell(name, row[name]) for name in SWEEP_COLUMNS))
@@ -505,7 +472,7 @@ def _sweep_table(sweep):
 
 
 def _sweep_figure(sweep, threshold):
-    figure = _new_figure(figsize=(8, 4.6))
+    figure = html_page.new_figure(figsize=(8, 4.6))
     returns, exposure = figure.subplots(2, 1, sharex=True, height_ratios=(2, 1))
     table = sweep.table
     returns.plot(table.index, table["total_return"], marker="o", label="strategy")
@@ -521,20 +488,7 @@ def _sweep_figure(sweep, threshold):
     for ax in (returns, exposure):
         ax.axvline(threshold, color="grey", linestyle=":", linewidth=1)
         ax.grid(alpha=0.3)
-    return _png(figure)
-
-
-def _new_figure(**kwargs):
-    """A matplotlib Figure outside pyplot: nothing global to close, no display needed."""
-    from matplotlib.figure import Figure
-
-    return Figure(layout="constrained", **kwargs)
-
-
-def _png(figure):
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    return buffer.getvalue()
+    return html_page.png(figure)
 
 
 def _history_figure(history):
@@ -543,49 +497,55 @@ def _history_figure(history):
     n_panels = 2 if "accuracy" in history or "val_accuracy" in history else 1
     from matplotlib.ticker import MaxNLocator
 
-    figure = _new_figure(figsize=(5 * n_panels, 3.6))
+    figure = html_page.new_figure(figsize=(5 * n_panels, 3.6))
     plot_history(history, axes=figure.subplots(1, n_panels, squeeze=False).ravel())
     n_epochs = len(history["loss"])
     for ax in figure.axes:  # whole epochs only, even for a single one
         ax.set_xlim(0.5, n_epochs + 0.5)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
-    return _png(figure)
+    return html_page.png(figure)
 
 
 def _attention_figure(attention):
     from sktemporal.plotting import plot_attention
 
-    figure = _new_figure(figsize=(8, 3.6))
+    figure = html_page.new_figure(figsize=(8, 3.6))
     plot_attention(attention, ax=figure.subplots())
-    return _png(figure)
+    return html_page.png(figure)
 
 
-def _heatmap_figure(attention, dates):
+def _heatmap_figure(panels, dates):
     from sktemporal.plotting import plot_attention_heatmap
 
-    figure = _new_figure(figsize=(8, max(3.0, min(9.0, 0.12 * len(attention) + 1.5))))
-    ax = plot_attention_heatmap(attention, ax=figure.subplots())
+    figure = html_page.new_figure(figsize=(13, max(3.0, min(9.0, 0.12 * len(dates) + 1.5))))
     ticks = np.unique(np.linspace(0, len(dates) - 1, min(len(dates), 8)).round().astype(int))
-    ax.set_yticks(ticks, [iso_date(dates[i]) for i in ticks])
-    ax.set_ylabel("window ending on")
-    return _png(figure)
+    titles = ("attention", "integrated gradients, share per step")
+    scales = ("attention weight", "share of the attribution")
+    for ax, weights, title, scale in zip(
+        figure.subplots(1, len(panels)), panels, titles, scales, strict=False
+    ):
+        plot_attention_heatmap(weights, ax=ax).set_title(title)
+        ax.set_yticks(ticks, [iso_date(dates[i]) for i in ticks])
+        ax.set_ylabel("window ending on" if scale == scales[0] else "")
+        figure.axes[-1].set_ylabel(scale)  # the colorbar just drawn
+    return html_page.png(figure)
 
 
 def _confusion_figure(y_true, y_pred, classes):
     from sktemporal.plotting import plot_confusion_matrix
 
-    figure = _new_figure(figsize=(5, 4.2))
+    figure = html_page.new_figure(figsize=(5, 4.2))
     ax = plot_confusion_matrix(y_true, y_pred, labels=classes, ax=figure.subplots())
     ax.set_title("Out-of-sample confusion matrix")
-    return _png(figure)
+    return html_page.png(figure)
 
 
 def _equity_figure(result):
     from sktemporal.plotting import plot_equity
 
-    figure = _new_figure(figsize=(9, 5.5))
+    figure = html_page.new_figure(figsize=(9, 5.5))
     plot_equity(result, axes=figure.subplots(2, 1, sharex=True, height_ratios=[3, 1]))
-    return _png(figure)
+    return html_page.png(figure)
 
 
 def _coverage_figure(predictions, classes, threshold):
@@ -593,8 +553,8 @@ def _coverage_figure(predictions, classes, threshold):
 
     lowest = 1.0 / len(classes)  # the top probability is never below 1 / n_classes
     thresholds = np.unique(np.append(np.linspace(lowest, 1.0, 101), threshold))
-    figure = _new_figure(figsize=(8, 3.8))
+    figure = html_page.new_figure(figsize=(8, 3.8))
     ax = plot_coverage_accuracy(coverage_curve(predictions, thresholds), ax=figure.subplots())
     ax.axvline(threshold, color="grey", linestyle="--", linewidth=1)
     ax.set_xlim(lowest, 1.0)
-    return _png(figure)
+    return html_page.png(figure)
