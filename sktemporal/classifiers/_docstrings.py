@@ -118,7 +118,7 @@ _SHARED_ATTRIBUTES = """\
         With the auxiliary head (``deep_supervision``), the loss that training minimises is
         the sum of the two heads' cross-entropies, recorded as ``objective``; ``loss`` and
         ``accuracy`` are then measured on the predictions, without dropout, at the end of
-        each epoch (on at most 1,024 training windows spread evenly over the training set).
+        each epoch (on at most 512 training windows spread evenly over the training set).
     n_iter_ : int
         Epochs run.
 """
