@@ -5,13 +5,11 @@ Private to :mod:`sktemporal.classifiers`: the estimators' ``predict_proba``,
 """
 
 import re
-import weakref
 
 import keras
 import numpy as np
 
 from sktemporal._quiet import retracing_warnings_hidden
-from sktemporal.classifiers._keras_private import variable_values
 from sktemporal.networks import ATTENTION_LAYER_PREFIX
 
 __all__ = [
@@ -37,51 +35,11 @@ def forward_chunks(model, X):
     ``Model.predict_on_batch`` skips the dataset machinery of ``Model.predict``, which
     dominates the cost of small inputs (about 50 ms for a single window on TensorFlow).
     """
-    predict = _jax_inference(model) if keras.backend.backend() == "jax" else None
     for start in range(0, len(X), PREDICTION_CHUNK_ROWS):
         chunk = X[start : start + PREDICTION_CHUNK_ROWS].astype(keras.backend.floatx())
-        if predict is not None:
-            outputs = predict(chunk)
-        else:
-            with retracing_warnings_hidden():
-                outputs = model.predict_on_batch(chunk)
+        with retracing_warnings_hidden():
+            outputs = model.predict_on_batch(chunk)
         yield list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
-
-
-# One compiled inference function per model, dropped with the model.
-_JAX_INFERENCE = weakref.WeakKeyDictionary()
-
-
-def _jax_inference(model):
-    """A jitted ``model.stateless_call`` in inference mode, reading the weights at each call.
-
-    ``predict_on_batch`` runs the same compiled computation, but around it Keras gathers and
-    re-attaches the model's state and walks its data adapters on every call: about 60 % of the
-    time of a one-window prediction (measured on the seed-sized Transformer, 2.4 ms against
-    6.1 ms under load). The weights are read when called, so a model trained further
-    (``partial_fit``) predicts with its new weights; a new batch shape compiles once, as
-    with ``predict_on_batch``.
-    """
-    predict = _JAX_INFERENCE.get(model)
-    if predict is None:
-        import jax
-
-        def stateless(trainable, non_trainable, x):
-            return model.stateless_call(trainable, non_trainable, x, training=False)[0]
-
-        compiled = jax.jit(stateless)
-        # A built model keeps its variables (their values change, the objects do not), and
-        # listing them walks every layer: a third of a one-window prediction.
-        trainable, non_trainable = model.trainable_variables, model.non_trainable_variables
-
-        def predict(chunk):
-            outputs = compiled(variable_values(trainable), variable_values(non_trainable), chunk)
-            if isinstance(outputs, (list, tuple)):
-                return [np.asarray(o) for o in outputs]
-            return np.asarray(outputs)
-
-        _JAX_INFERENCE[model] = predict
-    return predict
 
 
 def forward(model, X):
