@@ -294,11 +294,7 @@ def run(args, stdout, stderr):
         n_test_groups=args.n_test_groups,
         source=source,
         progress=progress,
-        command_line={
-            key: str(value) if isinstance(value, Path) else value
-            for key, value in vars(args).items()
-            if key not in ("run", "keras_backend")
-        },
+        command_line=_recorded_command_line(args),
     )
     print(result.format_table(), file=stdout)
     if "paths" in report:
@@ -364,11 +360,7 @@ def _run_panel(args, stdout, stderr, files, params, settings):
         per_asset_models=args.per_asset_models,
         source=source,
         progress=progress,
-        command_line={
-            key: str(value) if isinstance(value, Path) else value
-            for key, value in vars(args).items()
-            if key not in ("run", "keras_backend")
-        },
+        command_line=_recorded_command_line(args),
     )
     print(result.format_table(), file=stdout)
     print(
@@ -450,3 +442,12 @@ def _prediction_count(result):
             f"{out_of_sample['n_paths']} paths"
         )
     return f"{out_of_sample['n_samples']} out-of-sample predictions"
+
+
+def _recorded_command_line(args):
+    """The parsed options as the JSON report records them (paths as text)."""
+    return {
+        key: str(value) if isinstance(value, Path) else value
+        for key, value in vars(args).items()
+        if key not in ("run", "keras_backend")
+    }
