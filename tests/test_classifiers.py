@@ -533,3 +533,31 @@ def test_get_attributions_is_the_inspection_function_through_the_estimator(
     assert through_estimator.shape == (4, *X.shape[1:])
     with pytest.raises(ValueError, match="Unknown attribution method"):
         fitted_classifier.get_attributions(X[:2], "saliency")
+
+
+def test_a_fitted_network_is_freed_once_nothing_holds_it(classifier, windows):
+    # The compiled prediction function lives on the network, so both are freed together; a
+    # cache that outlived its networks kept their compiled code mapped, and a test worker
+    # that fitted ~1,300 networks crashed inside XLA's compiler (out of memory mappings).
+    import gc
+    import weakref
+
+    X, y = windows
+    clf = clone(classifier).fit(X, y)
+    clf.predict_proba(X[:1])
+    network = weakref.ref(clf.model_)
+    del clf
+    gc.collect()
+    assert network() is None
+
+
+def test_predictions_follow_the_weights_after_layers_are_frozen(classifier, windows):
+    X, y = windows
+    clf = clone(classifier).fit(X, y)
+    clf.predict_proba(X)  # the prediction function is built with the network's variables
+    for layer in clf.model_.layers[: len(clf.model_.layers) // 2]:
+        layer.trainable = False
+    weights = clf.model_.get_weights()
+    clf.model_.set_weights([w + 0.05 for w in weights])
+    expected = np.asarray(clf.model_.predict_on_batch(X.astype("float32")), dtype=np.float64)
+    np.testing.assert_allclose(clf.predict_proba(X), expected, atol=1e-5)

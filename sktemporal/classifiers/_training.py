@@ -130,10 +130,11 @@ class PredictionLoss(keras.callbacks.Callback):
     weighted as Keras weights a loss. At most :data:`PREDICTION_LOSS_WINDOWS` windows, spread
     evenly over the training rows, are used.
 
-    On JAX the predictions come from the forward pass ``predict_proba`` uses
-    (``predict_on_batch``); ``Model.evaluate`` would compute the same loss but costs about a
-    second an epoch on 2 CPU cores, most of it Keras reading its metrics back eagerly. On the
-    other backends ``Model.evaluate`` is used, which is also right under ``tf.distribute``.
+    On JAX the predictions come from the jitted forward pass that ``predict_proba`` uses
+    (one compilation per fit, a fraction of a second for each epoch); ``Model.evaluate``
+    would compute the same loss but costs about a second an epoch on 2 CPU cores, most of it
+    Keras reading its metrics back eagerly. On the other backends ``Model.evaluate`` is used,
+    which is also right under a ``tf.distribute`` strategy.
 
     Parameters
     ----------
