@@ -1,5 +1,7 @@
 """Panel splitters: split by date across entities, gap/purge/embargo in each entity's own rows."""
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -226,6 +228,73 @@ def test_property_no_leak_on_random_unequal_calendars(seed, horizon, window, int
         )
         == []
     )
+
+
+@pytest.mark.parametrize(("n_splits", "n_test_groups"), [(5, 2), (6, 3), (4, 1)])
+def test_a_panel_of_one_series_has_the_backtest_paths_of_the_single_series_cpcv(
+    n_splits, n_test_groups
+):
+    n = 60
+    panel = pd.DataFrame(
+        {"a": np.arange(float(n))}, index=pd.MultiIndex.from_product([["s"], range(n)])
+    )
+    single = purged_splitter(
+        n, "cpcv", horizon=2, window=3, n_splits=n_splits, n_test_groups=n_test_groups
+    )
+    ours = PanelCombinatorialPurgedCV(n_splits, n_test_groups, horizon=2, window=3)
+    rng = np.random.default_rng(0)
+    values = [rng.normal(size=len(test)) for _, test in ours.split(panel)]
+    paths = ours.reconstruct_paths(panel, values)
+    assert paths.shape == (math.comb(n_splits - 1, n_test_groups - 1), n)
+    np.testing.assert_array_equal(paths, single.reconstruct_paths(values))
+
+
+def test_each_path_predicts_every_row_once_from_a_split_that_tests_it_one_split_a_date():
+    panel = _unequal_panel(seed=1, n_dates=90)  # rows interleaved by date
+    cv = PanelCombinatorialPurgedCV(6, 2, horizon=2, window=3)
+    splits = list(cv.split(panel))
+    # Values that name their row land on that row of X, in every path.
+    rows = cv.reconstruct_paths(panel, [test for _, test in splits])
+    assert rows.shape == (math.comb(5, 1), len(panel))
+    assert (rows == np.arange(len(panel))).all()
+    # Values that name their split: path k holds the row's k-th split that tests it.
+    which = cv.reconstruct_paths(
+        panel, [np.full(len(test), n) for n, (_, test) in enumerate(splits)]
+    )
+    tested_by = [[] for _ in range(len(panel))]
+    for number, (_, test) in enumerate(splits):
+        for row in test:
+            tested_by[row].append(number)
+    assert [which[:, row].tolist() for row in range(len(panel))] == tested_by
+    # On each date a path takes every asset's value from the same split (one model).
+    by_date = pd.DataFrame(which.T, index=panel.index.get_level_values("date"))
+    assert (by_date.groupby(level=0).nunique() == 1).all().all()
+
+
+def test_paths_keep_the_shape_and_dtype_of_the_values():
+    panel = _unequal_panel(seed=2, n_dates=40)
+    cv = PanelCombinatorialPurgedCV(4, 2, horizon=1)
+    splits = list(cv.split(panel))
+    probabilities = cv.reconstruct_paths(
+        panel, [np.column_stack([test, -test]) for _, test in splits]
+    )
+    assert probabilities.shape == (3, len(panel), 2)
+    np.testing.assert_array_equal(probabilities[..., 0], np.tile(np.arange(len(panel)), (3, 1)))
+    np.testing.assert_array_equal(probabilities[..., 1], -probabilities[..., 0])
+    labels = cv.reconstruct_paths(panel, [np.where(test % 2, "up", "down") for _, test in splits])
+    assert labels.dtype.kind == "U"
+    assert (labels == np.where(np.arange(len(panel)) % 2, "up", "down")).all()
+
+
+def test_paths_refuse_values_that_do_not_match_the_splits():
+    panel = _unequal_panel(seed=2, n_dates=40)
+    cv = PanelCombinatorialPurgedCV(4, 2)
+    values = [np.zeros(len(test)) for _, test in cv.split(panel)]
+    with pytest.raises(ValueError, match=r"one array per split, 6 \(C\(4, 2\)\).*got 5"):
+        cv.reconstruct_paths(panel, values[:-1])
+    values[3] = values[3][:-1]
+    with pytest.raises(ValueError, match=r"Split 3 tests \d+ rows of X"):
+        cv.reconstruct_paths(panel, values)
 
 
 class _FlatLogistic(LogisticRegression):

@@ -26,7 +26,9 @@ all its entities: :class:`PanelTimeSeriesSplit` (walk-forward), :class:`PanelPur
 calendar (the sorted union of its entities' dates), with every entity's rows on those dates;
 training rows are the other entities' and dates' rows that pass the gap, purge and embargo,
 each measured in the entity's **own** rows, so an asset listed later or closed on other
-holidays is handled by date, not by row position.
+holidays is handled by date, not by row position. The panel CPCV's
+:meth:`~PanelCombinatorialPurgedCV.reconstruct_paths` rebuilds its backtest paths row by
+row, every entity's value on a date from the same split.
 """
 
 from sktemporal.model_selection._panel import (

@@ -5,6 +5,7 @@ sorted union of its entities' dates; gap, purge and embargo are measured in each
 rows.
 """
 
+import math
 from numbers import Integral
 
 import numpy as np
@@ -222,14 +223,18 @@ class _PanelPurgedSplit:
         label_end = calendar.ahead(self.horizon)
         ends = pd.to_timedelta(label_end, unit="D")
         window_start = calendar.behind(self.window - 1)
-        for train_dates, test_dates in self._date_splitter(np.arange(calendar.n_dates)).split(
-            np.empty((calendar.n_dates, 1))
-        ):
+        for train_dates, test_dates in self._date_folds(calendar):
             test = calendar.rows_on(test_dates)
             train = purge(calendar.rows_on(train_dates), test, starts, ends)
             if self.embargo is None:
                 train = _embargo_windows(train, test, calendar.rank, label_end, window_start)
             yield train, test
+
+    def _date_folds(self, calendar):
+        """The training and test dates of each split, as positions on the calendar."""
+        return self._date_splitter(np.arange(calendar.n_dates)).split(
+            np.empty((calendar.n_dates, 1))
+        )
 
     def _date_splitter(self, date_positions):
         times = pd.to_timedelta(date_positions, unit="D")
@@ -346,6 +351,15 @@ class PanelCombinatorialPurgedCV(_PanelPurgedSplit):
     See Also
     --------
     PanelPurgedKFold : One block tested at a time.
+    purged_splitter : The same splitter for one series (``scheme="cpcv"``).
+
+    Notes
+    -----
+    Each block of dates is tested in ``C(n_splits - 1, n_test_groups - 1)`` splits, so the
+    test predictions recombine into that many **backtest paths**, each predicting every row
+    of the panel once: :meth:`reconstruct_paths`. On each date a path takes every entity's
+    prediction from the same split, so a path is one model's backtest of the whole panel on
+    that date, as in a walk-forward run.
 
     Examples
     --------
@@ -378,6 +392,78 @@ class PanelCombinatorialPurgedCV(_PanelPurgedSplit):
         self.horizon = horizon
         self.window = window
         self.embargo = embargo
+
+    def reconstruct_paths(self, X, fold_values):
+        """Assemble the splits' test values into the panel's backtest paths.
+
+        A row's ``k``-th split that tests it (in the order :meth:`split` yields them) gives
+        its value in path ``k``: ``purgedcv``'s rule for one series, applied to the blocks of
+        dates, so that on each date every entity's value of a path comes from one split.
+
+        Parameters
+        ----------
+        X : DataFrame indexed by (entity, time)
+            The panel that was split.
+        fold_values : sequence of array-like
+            One array per split, in :meth:`split`'s order, ``C(n_splits, n_test_groups)`` of
+            them: the values of that split's test rows (predictions, probabilities of shape
+            ``(n_test, n_classes)``, returns), in the order of its test positions.
+
+        Returns
+        -------
+        paths : ndarray of shape (n_paths, n_rows) or (n_paths, n_rows, ...)
+            ``n_paths = C(n_splits - 1, n_test_groups - 1)``; row ``i`` of a path is the value
+            of ``X``'s row ``i``, every row filled, in the dtype of ``fold_values``.
+            ``pandas.DataFrame(paths.T, index=X.index)`` indexes one path per column by
+            (entity, time).
+
+        Raises
+        ------
+        ValueError
+            If ``fold_values`` does not hold one array per split, or an array's length is
+            not its split's number of test rows.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import pandas as pd
+        >>> from sktemporal.model_selection import PanelCombinatorialPurgedCV
+        >>> index = pd.MultiIndex.from_product([["A", "B"], range(6)], names=["asset", "day"])
+        >>> panel = pd.DataFrame({"close": np.arange(12.0)}, index=index)
+        >>> cv = PanelCombinatorialPurgedCV(n_splits=3, n_test_groups=2, horizon=1)
+        >>> splits = [np.full(len(test), n) for n, (_, test) in enumerate(cv.split(panel))]
+        >>> paths = cv.reconstruct_paths(panel, splits)
+        >>> paths.shape
+        (2, 12)
+        >>> paths[:, :6]  # the split that predicted each of asset A's days, in each path
+        array([[0, 0, 0, 0, 1, 1],
+               [1, 1, 2, 2, 2, 2]])
+        """
+        _validate_splitter(self)
+        calendar = _PanelCalendar(X)
+        tests = [calendar.rows_on(test_dates) for _, test_dates in self._date_folds(calendar)]
+        if len(fold_values) != len(tests):
+            raise ValueError(
+                f"fold_values must hold one array per split, {len(tests)} (C({self.n_splits}, "
+                f"{self.n_test_groups})), in the order split(X) yields them; got "
+                f"{len(fold_values)}."
+            )
+        values = [np.asarray(value) for value in fold_values]
+        trailing = values[0].shape[1:]
+        for number, (value, test) in enumerate(zip(values, tests, strict=True)):
+            if value.shape != (len(test), *trailing):
+                raise ValueError(
+                    f"Split {number} tests {len(test)} rows of X, so its values must have "
+                    f"shape {(len(test), *trailing)}; got {value.shape}. Pass the values of "
+                    "each split's test rows, for the same X."
+                )
+        n_paths = math.comb(self.n_splits - 1, self.n_test_groups - 1)
+        paths = np.empty((n_paths, len(calendar), *trailing), dtype=np.result_type(*values))
+        tested = np.zeros(len(calendar), dtype=np.intp)
+        for value, test in zip(values, tests, strict=True):
+            paths[tested[test], test] = value
+            tested[test] += 1
+        return paths
 
     def _purgedcv_splitter(self, options):
         from purgedcv import CombinatorialPurgedCV
