@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import Interval, InvalidParameterError, Str
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 from sktemporal._documentation import DocumentationLinkMixin
+from sktemporal.panel_windows import PanelWindows
 
 __all__ = ["SlidingWindowTransformer", "check_time_index"]
 
@@ -147,7 +148,7 @@ def _is_panel(X):
 
 
 # auto_wrap_output_keys=None: scikit-learn would otherwise wrap transform's output into a
-# DataFrame under set_output(transform="pandas"); windows are 3-D and stay an ndarray.
+# DataFrame under set_output(transform="pandas"); windows are 3-D and stay as they are.
 class SlidingWindowTransformer(
     DocumentationLinkMixin, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
 ):
@@ -176,9 +177,13 @@ class SlidingWindowTransformer(
     strictly increasing time order; entities may be grouped (``df.sort_index()``) or
     interleaved (a date-major long table), and the windows come in the input's row order. An
     entity with fewer than ``sequence_length`` rows, all of whose windows are padding-filled,
-    is handled as ``short_entities`` says, never silently. A panel's windows are **a copy**,
-    ``rows × sequence_length × features`` values (numpy has no single strided view that skips
-    the boundaries between entities), except for a panel of one entity; pass float32 to halve it.
+    is handled as ``short_entities`` says, never silently. numpy has no single strided view
+    that skips the boundaries between entities, so a panel's windows are a
+    :class:`~sktemporal.panel_windows.PanelWindows`: a read-only array-like over one buffer of
+    the entities' padded rows, read through a row map, with the memory of the table, not of
+    ``rows × sequence_length × features``; it indexes like an ndarray, and the classifiers
+    train and predict on it a batch at a time. A panel of one entity gives the ndarray view of
+    one series.
 
     Parameters
     ----------
@@ -214,7 +219,8 @@ class SlidingWindowTransformer(
     above. A pandas ``DatetimeIndex`` is checked to be strictly increasing, and an integer index
     to be increasing (a decreasing label shows reordered rows). The index reaches this check
     behind a ``StandardScaler`` when the pipeline outputs pandas
-    (``pipeline.set_output(transform="pandas")``); the windows themselves stay a 3-D ndarray.
+    (``pipeline.set_output(transform="pandas")``); the windows themselves are never wrapped
+    in a DataFrame.
     Transforming a slice of a table
     restarts the padding at the slice's first row; to score a later period with its true past,
     transform the whole table and select rows afterwards.
@@ -297,8 +303,10 @@ class SlidingWindowTransformer(
 
         Returns
         -------
-        windows : ndarray of shape (n_rows, sequence_length, n_features)
-            Read-only view; ``windows[i, -1]`` is row ``i``.
+        windows : ndarray or PanelWindows of shape (n_rows, sequence_length, n_features)
+            Read-only; ``windows[i, -1]`` is row ``i``. An ndarray view for one series (or a
+            panel of one entity), a :class:`~sktemporal.panel_windows.PanelWindows` for a
+            panel of several entities.
         """
         check_is_fitted(self)
         self._check_sequence_length()
@@ -334,7 +342,7 @@ class SlidingWindowTransformer(
         return np.asarray(names, dtype=object)
 
     def set_output(self, *, transform=None):
-        """Accept a pipeline's output setting; the windows stay a 3-D ndarray.
+        """Accept a pipeline's output setting; the windows are never wrapped in a DataFrame.
 
         ``Pipeline(...).set_output(transform="pandas")`` asks every step for this, so that the
         steps before the windows (a ``StandardScaler``) return DataFrames and the table's index,
@@ -406,12 +414,9 @@ class SlidingWindowTransformer(
             buffer[padding_rows] = np.repeat(table[layout.order[layout.first]], pad, axis=0)
         else:
             buffer[padding_rows] = self.fill_value
-        windows = np.lib.stride_tricks.sliding_window_view(buffer, length, axis=0)
         window_start = np.empty(len(table), dtype=np.intp)
         window_start[layout.order] = destination - pad
-        # Selecting rows of the strided view copies them: a panel's windows cost
-        # rows x sequence_length x features values (see the class docstring).
-        return windows.transpose(0, 2, 1)[window_start]
+        return PanelWindows(buffer, window_start, length)
 
     def _check_short_entities(self, layout, length):
         short = layout.short(length)

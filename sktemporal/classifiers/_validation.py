@@ -13,6 +13,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from sktemporal.exceptions import TimeOrderedTableWarning
+from sktemporal.panel_windows import PanelWindows
 
 __all__ = ["check_window_shape", "training_weights", "validate_windows"]
 
@@ -20,16 +21,19 @@ __all__ = ["check_window_shape", "training_weights", "validate_windows"]
 def validate_windows(estimator, X, y="no_validation", *, reset):
     """Check ``X`` (and ``y``) and return windows of shape (n, timesteps, n_features).
 
-    A float array, such as the strided view from ``SlidingWindowTransformer``, is returned
-    without a copy; batches are cast to the Keras float type one at a time. With ``reset``
+    A float array, such as the strided view from ``SlidingWindowTransformer``, or a panel's
+    :class:`~sktemporal.panel_windows.PanelWindows`, is returned without a copy; batches are
+    cast to the Keras float type one at a time. With ``reset``
     the window shape is recorded as ``n_timesteps_`` and ``n_channels_``; without it the
     shape must match them.
 
     Returns
     -------
-    X : ndarray of shape (n_samples, timesteps, n_features)
+    X : ndarray or PanelWindows of shape (n_samples, timesteps, n_features)
     y : ndarray or None
     """
+    if isinstance(X, PanelWindows) and X.dtype in (np.float32, np.float64):
+        return _validate_panel_windows(estimator, X, y, reset=reset)
     if _is_plain_float_windows(estimator, X, y, reset):
         # What validate_data would do for these, without its generic machinery: a third of
         # a one-window prediction.
@@ -60,6 +64,28 @@ def validate_windows(estimator, X, y="no_validation", *, reset):
         estimator.n_timesteps_, estimator.n_channels_ = X.shape[1:]
     else:
         check_window_shape(estimator, X.shape)
+    return X, y
+
+
+def _validate_panel_windows(estimator, X, y, *, reset):
+    """``validate_windows`` for a panel's windows, read on its buffer and never gathered.
+
+    scikit-learn's checks (samples, labels, ``n_features_in_``) run on a stand-in of the same
+    shape and dtype that holds one value; finiteness is read from the buffer.
+    """
+    if not reset:
+        check_window_shape(estimator, X.shape)
+    stand_in = np.broadcast_to(np.zeros((), dtype=X.dtype), X.shape)
+    kwargs = {"allow_nd": True, "dtype": [np.float32, np.float64], "reset": reset}
+    validated = validate_data(estimator, stand_in, y, ensure_all_finite=False, **kwargs)
+    y = validated[1] if isinstance(validated, tuple) else None
+    nonfinite = X.nonfinite_windows()
+    if nonfinite.size:
+        assert_all_finite(
+            X[nonfinite[:1]], estimator_name=type(estimator).__name__, input_name="X"
+        )
+    if reset:
+        estimator.n_timesteps_, estimator.n_channels_ = X.shape[1:]
     return X, y
 
 
