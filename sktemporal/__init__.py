@@ -16,6 +16,7 @@ _LAZY_NAMES = {
     "TransformerClassifier": "sktemporal.classifiers",
     "load": "sktemporal.persistence",
     "SlidingWindowTransformer": "sktemporal.windowing",
+    "PanelWindows": "sktemporal.panel_windows",
     "DirectionLabeler": "sktemporal.market.labels",
     "make_direction_labels": "sktemporal.market.labels",
     "forward_returns": "sktemporal.market.labels",

@@ -295,15 +295,19 @@ def _size(nbytes):
 
 def _first_axis(key):
     """``key``'s index of the first axis and the rest, an Ellipsis at its front resolved."""
+    if sum(part is Ellipsis for part in key) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    indexed = sum(_axes(part) for part in key if part is not Ellipsis)
+    if indexed > 3:
+        raise IndexError(
+            f"too many indices for array: array is 3-dimensional, but {indexed} were indexed"
+        )
     if not key:
         return slice(None), ()
     first, *rest = key
     if first is not Ellipsis:
         return first, tuple(rest)
-    consumed = sum(
-        np.ndim(part) if _is_bool_array(part) else 1 for part in rest if part is not None
-    )
-    if consumed >= 3:
+    if indexed == 3:
         return _first_axis(tuple(rest))  # the Ellipsis stands for no axis
     return slice(None), (Ellipsis, *rest)
 
@@ -318,5 +322,10 @@ def _is_array_index(part):
     )
 
 
-def _is_bool_array(part):
-    return isinstance(part, list | np.ndarray) and np.asarray(part).dtype == bool
+def _axes(part):
+    """How many axes an index consumes: none for ``None``, a boolean mask's ndim, else one."""
+    if part is None:
+        return 0
+    if isinstance(part, list | np.ndarray) and np.asarray(part).dtype == bool:
+        return np.ndim(part)
+    return 1

@@ -406,16 +406,16 @@ class SlidingWindowTransformer(
         starts = np.concatenate([[0], np.cumsum(layout.counts + pad)[:-1]])
         sorted_codes = layout.codes[layout.order]
         rank = np.arange(len(table)) - layout.first[sorted_codes]
-        destination = starts[sorted_codes] + pad + rank
+        # Each input row's place in the buffer; the window ending there starts pad rows before.
+        window_start = np.empty(len(table), dtype=np.intp)
+        window_start[layout.order] = starts[sorted_codes] + rank
         buffer = np.empty((len(table) + pad * len(layout.names), table.shape[1]), table.dtype)
-        buffer[destination] = table[layout.order]
+        buffer[window_start + pad] = table  # in input order: no reordered copy of the table
         padding_rows = (starts[:, None] + np.arange(pad)).ravel()
         if self.padding == "edge":
             buffer[padding_rows] = np.repeat(table[layout.order[layout.first]], pad, axis=0)
         else:
             buffer[padding_rows] = self.fill_value
-        window_start = np.empty(len(table), dtype=np.intp)
-        window_start[layout.order] = destination - pad
         return PanelWindows(buffer, window_start, length)
 
     def _check_short_entities(self, layout, length):

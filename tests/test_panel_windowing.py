@@ -12,6 +12,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sktemporal import SlidingWindowTransformer
+from sktemporal.panel_windows import PanelWindows
 
 
 def _panel(lengths, interleave_seed=None, start="2020-01-01"):
@@ -60,19 +61,53 @@ def _assert_windows_stay_in_their_entity_and_past(panel, windows, length):
         )
 
 
+def _copied_windows(panel, length, padding="edge", fill_value=0.0):
+    """The windows as the transformer built them before PanelWindows: one padded buffer of
+    every entity, its sliding view, and the rows of that view selected (a copy)."""
+    table = panel.to_numpy()
+    codes, names = pd.factorize(panel.index.get_level_values(0))
+    pad = length - 1
+    parts, window_start, offset = [], np.empty(len(table), dtype=np.intp), 0
+    for code in range(len(names)):
+        rows = np.flatnonzero(codes == code)
+        front = (
+            table[rows[:1]].repeat(pad, axis=0)
+            if padding == "edge"
+            else np.full((pad, table.shape[1]), fill_value)
+        )
+        parts += [front, table[rows]]
+        window_start[rows] = offset + np.arange(len(rows))
+        offset += pad + len(rows)
+    view = np.lib.stride_tricks.sliding_window_view(np.concatenate(parts), length, axis=0)
+    return view.transpose(0, 2, 1)[window_start]
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     lengths=st.lists(st.integers(1, 12), min_size=1, max_size=5),
     length=st.integers(1, 6),
     interleave_seed=st.one_of(st.none(), st.integers(0, 1000)),
+    padding=st.sampled_from(["edge", "constant"]),
 )
 def test_every_window_holds_rows_of_its_own_entity_up_to_its_own_time(
-    lengths, length, interleave_seed
+    lengths, length, interleave_seed, padding
 ):
     panel = _panel(lengths, interleave_seed)
-    windows = SlidingWindowTransformer(length, short_entities="pad").fit_transform(panel)
+    transformer = SlidingWindowTransformer(
+        length, padding=padding, fill_value=-3.0, short_entities="pad"
+    )
+    windows = transformer.fit_transform(panel)
     assert windows.shape == (len(panel), length, 3)
-    _assert_windows_stay_in_their_entity_and_past(panel, windows, length)
+    # Element for element the copy that a panel's windows were before they became lazy.
+    np.testing.assert_array_equal(
+        np.asarray(windows), _copied_windows(panel, length, padding, fill_value=-3.0)
+    )
+    # A view of the table for one entity, else windows read from a buffer the table's size.
+    assert isinstance(windows, np.ndarray if len(lengths) == 1 else PanelWindows)
+    if isinstance(windows, PanelWindows):
+        assert windows.buffer.shape == (len(panel) + (length - 1) * len(lengths), 3)
+    if padding == "edge":
+        _assert_windows_stay_in_their_entity_and_past(panel, windows, length)
 
 
 def test_grouped_and_interleaved_rows_give_the_same_window_per_row():
