@@ -31,17 +31,18 @@ holidays is handled by date, not by row position. The panel CPCV's
 row, every entity's value on a date from the same split.
 """
 
+from sktemporal.model_selection import _purged
 from sktemporal.model_selection._panel import (
     PanelCombinatorialPurgedCV,
     PanelPurgedKFold,
     PanelTimeSeriesSplit,
 )
-from sktemporal.model_selection._purged import (
-    CV_SCHEMES,
-    default_embargo,
-    label_intervals,
-    purged_splitter,
-)
+from sktemporal.model_selection._purged import default_embargo, label_intervals, purged_splitter
+
+# Bound here because Sphinx reads a constant's ``#:`` comment from the source of the module it
+# is documented in, this one; imported, the API page showed the tuple type's docstring.
+#: The schemes :func:`purged_splitter` builds, the walk-forward first.
+CV_SCHEMES = _purged.CV_SCHEMES
 
 __all__ = [
     "CV_SCHEMES",

@@ -11,7 +11,8 @@ import pandas as pd
 from sklearn.model_selection import TimeSeriesSplit
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-#: The schemes :func:`purged_splitter` builds, the walk-forward first.
+# The schemes purged_splitter builds, the walk-forward first; documented as the public
+# sktemporal.model_selection.CV_SCHEMES.
 CV_SCHEMES = ("walk-forward", "purged-kfold", "cpcv")
 
 
