@@ -42,7 +42,10 @@ class PanelWindows(np.lib.mixins.NDArrayOperatorsMixin):
     **Memory.** ``held_nbytes`` is what it really holds: the buffer, ``(n_rows +
     n_entities × (sequence_length - 1)) × n_features`` values, and the row map, 8 bytes a
     window; ``nbytes`` is, as for a numpy view, the size the windows would take if
-    materialised.
+    materialised. For 20 entities × 8,000 rows × 18 float64 features and
+    ``sequence_length=30`` it holds 24.4 MB for 691 MB of windows; windowing took 27 ms and
+    31 MB of traced peak memory, against 192 ms and 716 MB for the copy the transformer
+    returned before (``benchmarks/bench_panel_windows.py``, 2 cores, load average 0.6-1.4).
 
     **Pickling** stores the buffer rows the windows reach and the row map, not the windows:
     a pickle, a ``copy.deepcopy`` or a joblib worker's copy is the size of the table, and
