@@ -234,8 +234,8 @@ class PanelWindows(np.lib.mixins.NDArrayOperatorsMixin):
             rest = ()
         if isinstance(key, slice) and not rest:
             return self._with_start(self._start[key])  # a view, as numpy's
-        if key is Ellipsis or key is None or isinstance(key, bool | np.bool_):
-            return np.asarray(self)[(key, *rest)]
+        if key is None or isinstance(key, bool | np.bool_):
+            return np.asarray(self)[(key, *rest)]  # a new axis in front: rare, materialised
         if isinstance(key, Integral):
             return self._positions[(self._start[key], *rest)]
         if isinstance(key, slice):
