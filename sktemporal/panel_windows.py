@@ -25,7 +25,8 @@ class PanelWindows(np.lib.mixins.NDArrayOperatorsMixin):
     - ``windows[a:b:c]``: another ``PanelWindows`` over the same buffer (no copy), as
       numpy returns a view;
     - ``windows[rows]`` with an integer or boolean array: an ndarray holding those windows
-      only, a copy, as numpy's fancy indexing gives;
+      only, a copy, as numpy's fancy indexing gives; ``windows.select(rows)`` selects the
+      same windows without the copy, as another ``PanelWindows`` (:meth:`select`);
     - a tuple indexes the other axes as numpy does: ``windows[:, -1]`` is each window's last
       row, an ndarray of ``n_windows × n_features`` values (a copy where numpy would give a
       view); a slice on the first axis with an array on another copies the selected windows
@@ -89,6 +90,9 @@ class PanelWindows(np.lib.mixins.NDArrayOperatorsMixin):
            [20., 21.]])
     >>> windows[2:]
     PanelWindows(shape=(2, 2, 1), dtype=float64, holds 64 B, 32 B if materialised)
+    >>> windows.select([3, 0])[:, :, 0]
+    array([[20., 21.],
+           [10., 10.]])
     """
 
     def __init__(self, buffer, window_start, sequence_length):
@@ -263,6 +267,59 @@ class PanelWindows(np.lib.mixins.NDArrayOperatorsMixin):
             )
         # Windows gathered by buffer position: an integer array on the first axis.
         return self._positions[(self._start[key], *rest)]
+
+    def select(self, rows):
+        """The windows at ``rows``, without a copy: another ``PanelWindows``.
+
+        The windows that ``windows[rows]`` gathers into an ndarray, selected lazily over the
+        same buffer (only their row map is new, 8 bytes a window):
+        ``windows.select(rows)[k]`` is ``windows[rows[k]]``. Use it to take a fold's
+        training or test windows, or to reorder them, and hand them to a classifier, which
+        gathers them a batch at a time.
+
+        Parameters
+        ----------
+        rows : array-like of int or bool of shape (n_selected,) or (n_windows,)
+            Positions of the windows, in the order wanted, repeats allowed, negative ones
+            counting from the end as numpy's; or a boolean mask over the windows.
+
+        Returns
+        -------
+        PanelWindows of shape (n_selected, sequence_length, n_features)
+
+        Raises
+        ------
+        IndexError
+            If ``rows`` is not 1-D, not of integers or booleans, a position is out of range
+            or a mask does not have one value per window.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sktemporal.panel_windows import PanelWindows
+        >>> windows = PanelWindows(np.arange(6.0)[:, None], [0, 1, 3, 4], sequence_length=2)
+        >>> selected = windows.select([2, 0])
+        >>> selected
+        PanelWindows(shape=(2, 2, 1), dtype=float64, holds 64 B, 32 B if materialised)
+        >>> np.array_equal(np.asarray(selected), windows[[2, 0]])
+        True
+        """
+        rows = np.asarray(rows)
+        if rows.ndim != 1:
+            raise IndexError(f"rows must be 1-D; got an array of shape {rows.shape}.")
+        if rows.dtype == bool:
+            if len(rows) != len(self):
+                raise IndexError(
+                    f"a boolean mask of {len(rows)} values does not match the {len(self)} windows."
+                )
+            rows = np.flatnonzero(rows)
+        elif rows.size == 0:
+            rows = rows.astype(np.intp)
+        elif not np.issubdtype(rows.dtype, np.integer):
+            raise IndexError(f"rows must be integers or booleans; got an array of {rows.dtype}.")
+        start = self._start[rows]  # numpy's IndexError for a position out of range
+        start.flags.writeable = False
+        return self._with_start(start)
 
     # ------------------------------------------------------------------ checks and pickling
 

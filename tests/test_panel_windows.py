@@ -135,6 +135,33 @@ def test_scikit_learns_indexing_gives_the_selected_windows(windows):
     np.testing.assert_array_equal(_safe_indexing(windows, mask), np.asarray(windows)[mask])
 
 
+def test_select_gives_the_windows_fancy_indexing_gives_without_a_copy(windows):
+    dense = np.asarray(windows)
+    mask = np.arange(60) % 7 == 0
+    for rows, expected in (
+        ([5, 1, 40, 5, -1], dense[[5, 1, 40, 5, -1]]),  # any order, repeats, from the end
+        (mask, dense[mask]),
+        ([], dense[:0]),
+    ):
+        selected = windows.select(rows)
+        assert isinstance(selected, PanelWindows)
+        assert selected.buffer is windows.buffer  # only the row map is new
+        assert not selected.window_start.flags.writeable
+        np.testing.assert_array_equal(np.asarray(selected), expected)
+    # A selection of a slice of a selection: the windows numpy would pick, still lazy.
+    nested = windows[10:50].select([3, 0, 7])[1:]
+    assert isinstance(nested, PanelWindows)
+    np.testing.assert_array_equal(np.asarray(nested), dense[10:50][[0, 7]])
+    for rows, match in (
+        ([[1, 2]], "1-D"),
+        ([0.0, 1.0], "integers or booleans"),
+        ([60], "out of bounds"),
+        (np.ones(59, dtype=bool), "59 values"),
+    ):
+        with pytest.raises(IndexError, match=match):
+            windows.select(rows)
+
+
 def test_the_windows_equal_a_copy_gathered_from_the_buffer_one_window_at_a_time(windows):
     buffer, starts = windows.buffer, windows.window_start
     expected = np.stack([buffer[start : start + 4] for start in starts])
