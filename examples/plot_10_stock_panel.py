@@ -80,8 +80,9 @@ print(
 # Windows inside one asset
 # ------------------------
 # A sample is a row with ``SEQUENCE_LENGTH - 1`` feature rows of its own asset before it. Its
-# window, built by :class:`~sktemporal.SlidingWindowTransformer` on the panel, holds those
-# rows: MSFT's first window is MSFT's first 20 feature rows, not AAPL's last ones.
+# window, read from the feature table by :meth:`~sktemporal.market.panel.PanelSamples.windows`
+# (a :class:`~sktemporal.panel_windows.PanelWindows`: a row map over the table, not a copy),
+# holds those rows: MSFT's first window is MSFT's first 20 feature rows, not AAPL's last ones.
 windows = data.windows(SEQUENCE_LENGTH)
 print("windows:", windows.shape)
 first_msft = np.flatnonzero(data.sample_index.get_level_values("symbol") == "MSFT")[0]

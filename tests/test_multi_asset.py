@@ -5,13 +5,18 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.preprocessing import StandardScaler
 
-from sktemporal import AttentionLSTMClassifier
+import sktemporal.classifiers._inference as inference
+import sktemporal.classifiers._training as training
+from sktemporal import AttentionLSTMClassifier, SlidingWindowTransformer
 from sktemporal.market.datasets import load_sp500, load_sp500_stocks
 from sktemporal.market.features import TechnicalIndicators
 from sktemporal.market.panel import panel_walk_forward_evaluate, prepare_panel
+from sktemporal.market.panel_model import fit_panel_model
 from sktemporal.market.panel_run import backtest_panel
 from sktemporal.market.preparation import prepare_dataset
+from sktemporal.panel_windows import PanelWindows
 
 SEQUENCE_LENGTH = 5
 
@@ -83,6 +88,64 @@ def test_short_assets_are_left_out_by_name():
 
     assert data.symbols == ["AAA", "BBB", "CCC"]
     assert data.dropped == {"TINY": 30}
+
+
+def test_the_samples_windows_are_their_scaled_rows_read_from_the_table():
+    data = prepare_panel(ohlcv_panel(), sequence_length=SEQUENCE_LENGTH)
+    scaler = StandardScaler().fit(data.X.to_numpy()[:300])
+
+    windows = data.windows(SEQUENCE_LENGTH, scaler=scaler)
+
+    assert isinstance(windows, PanelWindows) and windows.dtype == np.float32
+    assert windows.shape == (len(data.samples), SEQUENCE_LENGTH, data.X.shape[1])
+    assert windows.held_nbytes < windows.nbytes / 3  # the table, not the windows
+    # Bit for bit what the job computed before: the transformer's windows of the float32
+    # table at the samples, scaled in float32.
+    transformed = SlidingWindowTransformer(SEQUENCE_LENGTH).fit_transform(
+        data.X.astype(np.float32)
+    )
+    copied = np.asarray(transformed)[data.samples]
+    expected = (copied - scaler.mean_.astype(np.float32)) / scaler.scale_.astype(np.float32)
+    np.testing.assert_array_equal(np.asarray(windows), expected)
+    np.testing.assert_array_equal(np.asarray(data.windows(SEQUENCE_LENGTH)), copied)
+    # One row longer would reach into the asset before (or before the table).
+    with pytest.raises(ValueError, match="reaches past the rows of an asset"):
+        data.windows(SEQUENCE_LENGTH + 1)
+
+
+def test_the_job_gathers_its_windows_a_batch_at_a_time(monkeypatch):
+    largest = [0]
+    getitem, astype = PanelWindows.__getitem__, PanelWindows.astype
+
+    def spy_getitem(self, key):
+        result = getitem(self, key)
+        if type(result) is np.ndarray and result.ndim == 3:
+            largest[0] = max(largest[0], len(result))
+        return result
+
+    def spy_astype(self, *args, **kwargs):
+        largest[0] = max(largest[0], len(self))
+        return astype(self, *args, **kwargs)
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError("the windows were materialised whole")
+
+    monkeypatch.setattr(PanelWindows, "__getitem__", spy_getitem)
+    monkeypatch.setattr(PanelWindows, "__array__", refuse)
+    monkeypatch.setattr(PanelWindows, "astype", spy_astype)
+    monkeypatch.setattr(inference, "PREDICTION_CHUNK_ROWS", 32)
+    monkeypatch.setattr(training, "PREDICTION_CHUNK_ROWS", 32)
+    monkeypatch.setattr(training, "PREDICTION_LOSS_WINDOWS", 32)
+    prices = ohlcv_panel()
+
+    result = panel_walk_forward_evaluate(
+        prices, tiny(), sequence_length=SEQUENCE_LENGTH, n_splits=2, per_asset_models=True
+    )
+    model = fit_panel_model(prices, tiny(), sequence_length=SEQUENCE_LENGTH)
+
+    assert "model_per_asset" in result.folds[0].scores and model.classifier.n_iter_ == 1
+    # Batches of 32, prediction chunks of 32: never a fold's hundreds of windows at once.
+    assert 0 < largest[0] <= 32 < result.data["n_samples"] // 3
 
 
 def test_every_test_date_follows_every_training_date_plus_the_gap(evaluated):

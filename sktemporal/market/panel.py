@@ -4,7 +4,8 @@
   own rows (no indicator ever reads two assets) and stacks them into one panel indexed by
   (symbol, date);
 - :func:`panel_walk_forward_evaluate` trains **one** classifier on the windows of every asset
-  (:class:`~sktemporal.SlidingWindowTransformer` on the panel: no window holds two assets),
+  (each asset's own rows, read lazily from the scaled feature table: no window holds two
+  assets, and none is copied),
   split by date with :class:`~sktemporal.model_selection.PanelTimeSeriesSplit` (``gap`` =
   the label horizon, in each asset's own rows), and scores it per asset and pooled next to
   the baselines of the single-series job plus a logistic regression per asset (and, on
@@ -33,7 +34,7 @@ from sktemporal.market.scores import aligned_proba, class_shares
 from sktemporal.market.serialization import iso_date, json_key, json_params
 from sktemporal.market.walk_forward import fresh_clone, with_callback
 from sktemporal.model_selection import PanelTimeSeriesSplit
-from sktemporal.windowing import SlidingWindowTransformer
+from sktemporal.panel_windows import PanelWindows
 
 __all__ = ["PanelSamples", "panel_walk_forward_evaluate", "prepare_panel"]
 
@@ -74,17 +75,44 @@ class PanelSamples:
         """list: The assets kept, in order."""
         return list(pd.unique(self.X.index.get_level_values(0)))
 
-    def windows(self, sequence_length, dtype=np.float32):
-        """The unscaled windows of the samples, ``(n_samples, sequence_length, n_features)``.
+    def windows(self, sequence_length, scaler=None, dtype=np.float32):
+        """The windows of the samples, ``(n_samples, sequence_length, n_features)``, lazily.
 
-        Scaling is affine per feature, so scaled windows are these, scaled: a fold scales
-        them with its own statistics without windowing the panel again.
+        A :class:`~sktemporal.panel_windows.PanelWindows` over the feature table itself, cast
+        to ``dtype`` and, with ``scaler``, scaled: ``(X - mean) / scale`` in ``dtype``, with
+        the scaler's statistics cast to it. Sample ``k``'s window is the table's rows
+        ``samples[k] - sequence_length + 1`` to ``samples[k]``: the table holds the assets
+        one after the other, and a sample has ``sequence_length - 1`` rows of its own asset
+        before it, so no window holds two assets and none needs padding. The only memory
+        is the table's (``n_rows × n_features`` values) and 8 bytes a sample, not
+        ``n_samples × sequence_length × n_features`` values; a walk-forward fold scales the
+        table with its own statistics and selects its windows from it
+        (:meth:`~sktemporal.panel_windows.PanelWindows.select`) without a copy.
+
+        Parameters
+        ----------
+        sequence_length : int
+            Rows per window; at most the ``sequence_length`` the samples were prepared for.
+        scaler : fitted StandardScaler, default=None
+            Scales the table first (its ``mean_`` and ``scale_``); ``None``: unscaled.
+        dtype : dtype, default=numpy.float32
+
+        Returns
+        -------
+        PanelWindows
         """
-        table = self.X.astype(dtype)
-        windows = SlidingWindowTransformer(sequence_length, short_entities="pad").fit_transform(
-            table
-        )
-        return windows[self.samples]
+        start = self.samples - (sequence_length - 1)
+        asset = self.X.index.codes[0]
+        if start.size and (start.min() < 0 or (asset[start] != asset[self.samples]).any()):
+            raise ValueError(
+                f"sequence_length={sequence_length} reaches past the rows of an asset before "
+                "one of its samples; use at most the sequence_length the samples were "
+                "prepared with."
+            )
+        table = self.X.to_numpy(dtype=dtype)
+        if scaler is not None:
+            table = (table - scaler.mean_.astype(dtype)) / scaler.scale_.astype(dtype)
+        return PanelWindows(table, start, sequence_length)
 
 
 @validate_params(
@@ -226,9 +254,10 @@ def panel_walk_forward_evaluate(
     asset's last ``horizon`` rows (their labels reach into the test block). In each fold:
 
     1. a :class:`~sklearn.preprocessing.StandardScaler` is fitted on the feature rows, of
-       all assets, dated up to the last training sample, and scales every window;
-    2. the windows are each asset's own rows (built once for the panel); a test sample's
-       window holds its true past;
+       all assets, dated up to the last training sample, and scales the feature table;
+    2. the windows are each asset's own rows of that table, read through a row map
+       (:meth:`PanelSamples.windows`) and selected for the fold without a copy; a test
+       sample's window holds its true past;
     3. one clone of ``classifier`` is fitted on the training windows of all assets, given
        in date order (its validation tail for early stopping is then the latest training
        dates of every asset), and predicts every test window.
@@ -288,7 +317,6 @@ def panel_walk_forward_evaluate(
     symbol_of = index.get_level_values(0).to_numpy()
     dates = index.get_level_values(1)
     classes = np.unique(y_samples)
-    windows = data.windows(sequence_length)
     features = data.X.to_numpy()
     rows = features[data.samples]
     all_dates = data.X.index.get_level_values(1)
@@ -307,9 +335,7 @@ def panel_walk_forward_evaluate(
             )
         last_train_date = dates[train].max()
         scaler = StandardScaler().fit(features[all_dates <= last_train_date])
-        mean = scaler.mean_.astype(np.float32)
-        scale = scaler.scale_.astype(np.float32)
-        scaled = (windows - mean) / scale  # a copy, float32
+        scaled = data.windows(sequence_length, scaler=scaler)  # lazy, over the scaled table
         scaled_rows = scaler.transform(rows)
         y_train, y_test = y_samples[train], y_samples[test]
 
@@ -320,10 +346,12 @@ def panel_walk_forward_evaluate(
         # In date order, so that the classifier's validation tail (its last rows, for early
         # stopping) is the latest dates of every asset, not the last assets' whole history.
         by_date = train[np.argsort(dates[train], kind="stable")]
-        estimator.fit(scaled[by_date], y_samples[by_date])
+        estimator.fit(scaled.select(by_date), y_samples[by_date])
         fit_seconds = time.perf_counter() - fit_started
         output = {}
-        proba = aligned_proba(estimator.predict_proba(scaled[test]), estimator.classes_, classes)
+        proba = aligned_proba(
+            estimator.predict_proba(scaled.select(test)), estimator.classes_, classes
+        )
         output["model"] = (classes[proba.argmax(axis=1)], proba)
         if per_asset_models:
             output["model_per_asset"] = _per_asset(
@@ -442,12 +470,17 @@ def _per_asset(make, samples, train, test, fallback):
         own_test = np.flatnonzero(symbol_of[test] == symbol)
         if len(np.unique(labels[own_train])) < 2:
             continue
-        estimator = make().fit(inputs[own_train], labels[own_train])
-        own = estimator.predict_proba(inputs[test[own_test]])
+        estimator = make().fit(_take(inputs, own_train), labels[own_train])
+        own = estimator.predict_proba(_take(inputs, test[own_test]))
         own = aligned_proba(own, estimator.classes_, classes)
         proba[own_test] = own
         predicted[own_test] = classes[own.argmax(axis=1)]
     return predicted, proba
+
+
+def _take(inputs, rows):
+    """``inputs[rows]``; of windows, selected without a copy."""
+    return inputs.select(rows) if isinstance(inputs, PanelWindows) else inputs[rows]
 
 
 def _check_enough_dates(dates, n_splits, test_size, sequence_length, horizon):

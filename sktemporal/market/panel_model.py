@@ -48,13 +48,12 @@ def fit_panel_model(prices, classifier, *, sequence_length=30, horizon=1, thresh
         prices, horizon=horizon, threshold=threshold, sequence_length=sequence_length
     )
     scaler = StandardScaler().fit(data.X.to_numpy())
-    windows = data.windows(sequence_length)
-    windows = (windows - scaler.mean_.astype(np.float32)) / scaler.scale_.astype(np.float32)
+    windows = data.windows(sequence_length, scaler=scaler)  # lazy, over the scaled table
     y = data.y.to_numpy()[data.samples]
     dates = data.sample_index.get_level_values(1)
     by_date = np.argsort(dates, kind="stable")  # the validation tail: the latest dates
     started = time.perf_counter()
-    classifier.fit(windows[by_date], y[by_date])
+    classifier.fit(windows.select(by_date), y[by_date])
     return PanelDirectionModel(
         classifier=classifier,
         scaler=scaler,
