@@ -96,6 +96,7 @@ class PanelSamples:
         scaler : fitted StandardScaler, default=None
             Scales the table first (its ``mean_`` and ``scale_``); ``None``: unscaled.
         dtype : dtype, default=numpy.float32
+            Of the table, and so of the windows.
 
         Returns
         -------
