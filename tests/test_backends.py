@@ -149,6 +149,33 @@ def test_fit_and_predict_on_the_gpu(classifier, windows):
     np.testing.assert_allclose(classifier.get_attention_weights(X).sum(axis=1), 1, atol=1e-5)
 
 
+@pytest.mark.gpu
+def test_lstm_layers_run_cudnn_on_a_jax_gpu(monkeypatch, windows):
+    """Keras on JAX falls back to a scanned loop without a word when cuDNN cannot be used (a mask,
+    another activation, recurrent dropout); the default LSTM must stay on cuDNN's kernel."""
+    import keras
+
+    if keras.backend.backend() != "jax" or _visible_gpu() is None:
+        pytest.skip("needs the JAX backend and a GPU")
+    import jax.experimental.rnn
+
+    from sktemporal import AttentionLSTMClassifier
+
+    calls = []
+    cudnn_lstm = jax.experimental.rnn.lstm
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("hidden_size"))
+        return cudnn_lstm(*args, **kwargs)
+
+    # Keras imports it from jax.experimental.rnn each time it traces an LSTM layer.
+    monkeypatch.setattr(jax.experimental.rnn, "lstm", counted)
+    X, y = windows
+    AttentionLSTMClassifier(lstm_units=(8, 4), epochs=1, batch_size=16, random_state=0).fit(X, y)
+    # Both directions of both layers, forward and in the gradient's trace.
+    assert {8, 4} <= set(calls), calls
+
+
 _SAVE_SCRIPT = (
     _PRELUDE
     + r"""
