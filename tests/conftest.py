@@ -129,3 +129,38 @@ def saved(tmp_path_factory):
     assert directional.any(), "the tiny model called every day flat: nothing to backtest"
     threshold = float(np.median(proba.max(axis=1)[directional]))
     return model, prices, threshold
+
+
+@pytest.fixture
+def panel_windows_gathered(monkeypatch):
+    """The largest number of panel windows gathered at once (a one-item list, updated as the
+    test runs); materialising a ``PanelWindows`` whole raises. Batches and prediction chunks
+    are 32 windows, so a test can assert that no more than that was ever gathered."""
+    import sktemporal.classifiers._inference as inference
+    import sktemporal.classifiers._training as training
+    from sktemporal.panel_windows import PanelWindows
+
+    largest = [0]
+    getitem, astype = PanelWindows.__getitem__, PanelWindows.astype
+
+    def spy_getitem(self, key):
+        result = getitem(self, key)
+        if type(result) is np.ndarray and result.ndim == 3:
+            largest[0] = max(largest[0], len(result))
+        return result
+
+    def spy_astype(self, *args, **kwargs):
+        largest[0] = max(largest[0], len(self))
+        return astype(self, *args, **kwargs)
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError("the windows were materialised whole")
+
+    monkeypatch.setattr(PanelWindows, "__getitem__", spy_getitem)
+    monkeypatch.setattr(PanelWindows, "astype", spy_astype)
+    monkeypatch.setattr(PanelWindows, "__array__", refuse)
+    monkeypatch.setattr(inference, "PREDICTION_CHUNK_ROWS", 32)
+    monkeypatch.setattr(training, "PREDICTION_CHUNK_ROWS", 32)
+    # The auxiliary head's loss is measured on at most this many windows, gathered at once.
+    monkeypatch.setattr(training, "PREDICTION_LOSS_WINDOWS", 32)
+    return largest

@@ -7,8 +7,6 @@ import pandas as pd
 import pytest
 from sklearn.preprocessing import StandardScaler
 
-import sktemporal.classifiers._inference as inference
-import sktemporal.classifiers._training as training
 from sktemporal import AttentionLSTMClassifier, SlidingWindowTransformer
 from sktemporal.market.datasets import load_sp500, load_sp500_stocks
 from sktemporal.market.features import TechnicalIndicators
@@ -113,31 +111,8 @@ def test_the_samples_windows_are_their_scaled_rows_read_from_the_table():
         data.windows(SEQUENCE_LENGTH + 1)
 
 
-def test_the_job_gathers_its_windows_a_batch_at_a_time(monkeypatch):
-    largest = [0]
-    getitem, astype = PanelWindows.__getitem__, PanelWindows.astype
-
-    def spy_getitem(self, key):
-        result = getitem(self, key)
-        if type(result) is np.ndarray and result.ndim == 3:
-            largest[0] = max(largest[0], len(result))
-        return result
-
-    def spy_astype(self, *args, **kwargs):
-        largest[0] = max(largest[0], len(self))
-        return astype(self, *args, **kwargs)
-
-    def refuse(self, *args, **kwargs):
-        raise AssertionError("the windows were materialised whole")
-
-    monkeypatch.setattr(PanelWindows, "__getitem__", spy_getitem)
-    monkeypatch.setattr(PanelWindows, "__array__", refuse)
-    monkeypatch.setattr(PanelWindows, "astype", spy_astype)
-    monkeypatch.setattr(inference, "PREDICTION_CHUNK_ROWS", 32)
-    monkeypatch.setattr(training, "PREDICTION_CHUNK_ROWS", 32)
-    monkeypatch.setattr(training, "PREDICTION_LOSS_WINDOWS", 32)
+def test_the_job_gathers_its_windows_a_batch_at_a_time(panel_windows_gathered):
     prices = ohlcv_panel()
-
     result = panel_walk_forward_evaluate(
         prices, tiny(), sequence_length=SEQUENCE_LENGTH, n_splits=2, per_asset_models=True
     )
@@ -145,7 +120,7 @@ def test_the_job_gathers_its_windows_a_batch_at_a_time(monkeypatch):
 
     assert "model_per_asset" in result.folds[0].scores and model.classifier.n_iter_ == 1
     # Batches of 32, prediction chunks of 32: never a fold's hundreds of windows at once.
-    assert 0 < largest[0] <= 32 < result.data["n_samples"] // 3
+    assert 0 < panel_windows_gathered[0] <= 32 < result.data["n_samples"] // 3
 
 
 def test_every_test_date_follows_every_training_date_plus_the_gap(evaluated):

@@ -13,8 +13,6 @@ from sklearn.model_selection import TimeSeriesSplit, cross_val_score
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 
-import sktemporal.classifiers._inference as inference
-import sktemporal.classifiers._training as training
 from sktemporal import AttentionLSTMClassifier, SlidingWindowTransformer
 from sktemporal.inspection import attributions
 from sktemporal.model_selection import PanelTimeSeriesSplit
@@ -178,36 +176,7 @@ def test_nonfinite_windows_are_found_on_the_buffer():
         PanelWindows(buffer, [8], sequence_length=3)
 
 
-@pytest.fixture
-def gathered(monkeypatch):
-    """The largest number of windows gathered at once; materialising all of them raises."""
-    largest = [0]
-    getitem, astype = PanelWindows.__getitem__, PanelWindows.astype
-
-    def spy_getitem(self, key):
-        result = getitem(self, key)
-        if type(result) is np.ndarray and result.ndim == 3:
-            largest[0] = max(largest[0], len(result))
-        return result
-
-    def spy_astype(self, *args, **kwargs):
-        largest[0] = max(largest[0], len(self))
-        return astype(self, *args, **kwargs)
-
-    def refuse(self, *args, **kwargs):
-        raise AssertionError("the windows were materialised whole")
-
-    monkeypatch.setattr(PanelWindows, "__getitem__", spy_getitem)
-    monkeypatch.setattr(PanelWindows, "astype", spy_astype)
-    monkeypatch.setattr(PanelWindows, "__array__", refuse)
-    monkeypatch.setattr(inference, "PREDICTION_CHUNK_ROWS", 32)
-    monkeypatch.setattr(training, "PREDICTION_CHUNK_ROWS", 32)
-    # The auxiliary head's loss is measured on at most this many windows, gathered at once.
-    monkeypatch.setattr(training, "PREDICTION_LOSS_WINDOWS", 32)
-    return largest
-
-
-def test_a_pipeline_fits_predicts_and_explains_a_panel_a_batch_at_a_time(gathered):
+def test_a_pipeline_fits_predicts_and_explains_a_panel_a_batch_at_a_time(panel_windows_gathered):
     panel = _panel(n_entities=3, n_rows=60, n_features=3)
     y = (panel[0] > 0).to_numpy().astype(int)
     pipeline = Pipeline(
@@ -222,7 +191,8 @@ def test_a_pipeline_fits_predicts_and_explains_a_panel_a_batch_at_a_time(gathere
     assert isinstance(windows, PanelWindows) and proba.shape == (180, 2)
     assert pipeline[-1].attention_weights_.shape == (5,)
     assert pipeline[-1].get_attention_weights(windows[:40]).shape == (40, 5)
-    assert 0 < gathered[0] <= 32  # batches of 16, chunks of 32: never the 180 windows
+    # Batches of 16, chunks of 32: never the 180 windows.
+    assert 0 < panel_windows_gathered[0] <= 32
 
 
 def test_predictions_on_the_lazy_windows_equal_those_on_their_copy():
