@@ -106,7 +106,9 @@ class PanelDirectionModel(DirectionModel):
         -------
         index : pandas.MultiIndex
             (symbol, date) of the row each window ends with.
-        windows : ndarray of shape (n_windows, sequence_length, n_features)
+        windows : PanelWindows of shape (n_windows, sequence_length, n_features)
+            Read from the scaled feature table when indexed; the classifier gathers them a
+            batch at a time, so predicting a whole panel copies no windows.
         """
         from sktemporal.market.datasets import check_price_panel
 
@@ -152,7 +154,7 @@ class PanelDirectionModel(DirectionModel):
         position = table.groupby(level=0, sort=False).cumcount().to_numpy()
         keep = position >= self.sequence_length - 1
         index = table.index[keep]
-        return index, windows[keep]
+        return index, windows.select(keep)
 
     def check_no_lookahead(self, prices, *, n_rows=300, random_state=0):
         """Prove on each asset's last ``n_rows`` rows that no prediction reads a later date.
