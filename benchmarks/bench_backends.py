@@ -44,13 +44,11 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import median, ratio, rotated, seconds  # noqa: E402
+from _common import SEED_NETWORK, median, ratio, rotated, seconds  # noqa: E402
 
 BACKENDS = ("tensorflow", "jax", "torch")
 MODELS = ("lstm", "transformer")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
-# The seed's network: no stem, no input normalisation (378,115 parameters at 30 x 31, 3 classes).
-SEED_NETWORK = {"stem_filters": (), "normalize_inputs": False}
 
 
 def make_data(windows, timesteps, features):

@@ -92,10 +92,9 @@ def fit_ours(args, X, y, epochs):
         random_state=args.random_state,
     )
     if args.network == "seed":
-        # The seed's body, as the PyTorch reference writes it: no stem, no input normalisation.
+        # The seed's body, trained as the PyTorch reference trains it.
         clf = AttentionLSTMClassifier(
-            stem_filters=(),
-            normalize_inputs=False,
+            **_common.SEED_NETWORK,
             optimizer="adam",
             learning_rate_schedule="constant",
             gradient_clip=None,
