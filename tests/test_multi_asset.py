@@ -117,8 +117,10 @@ def test_the_job_gathers_its_windows_a_batch_at_a_time(panel_windows_gathered):
         prices, tiny(), sequence_length=SEQUENCE_LENGTH, n_splits=2, per_asset_models=True
     )
     model = fit_panel_model(prices, tiny(), sequence_length=SEQUENCE_LENGTH)
+    predictions = model.predict_proba_frame(prices)  # the prediction path selects lazily too
 
     assert "model_per_asset" in result.folds[0].scores and model.classifier.n_iter_ == 1
+    assert len(predictions) > 32
     # Batches of 32, prediction chunks of 32: never a fold's hundreds of windows at once.
     assert 0 < panel_windows_gathered[0] <= 32 < result.data["n_samples"] // 3
 
