@@ -282,9 +282,10 @@ def _training_mean(classifier):
         return np.zeros(classifier.n_channels_)
     import keras
 
+    # keras.layers.Normalization in models saved before 2026-12-05, ChannelStandardization since.
     mean = getattr(layer, "input_mean", None)
     if mean is None:
-        mean = layer.adapt_mean
+        mean = getattr(layer, "adapt_mean", layer.mean)
     return np.asarray(keras.ops.convert_to_numpy(mean), dtype=np.float64).reshape(-1)
 
 

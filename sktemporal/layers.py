@@ -1,14 +1,20 @@
-"""Custom Keras layers: additive attention pooling, sinusoidal positional encoding and
-training-time augmentation of windows.
+"""Custom Keras layers: additive attention pooling, sinusoidal positional encoding,
+training-time augmentation of windows and the input standardisation of each channel.
 
 All use ``keras.ops`` only, so every Keras backend (TensorFlow, JAX, PyTorch) runs them, and
-both are registered as Keras-serializable so saved models load without custom objects.
+all are registered as Keras-serializable so saved models load without custom objects.
 """
 
 import keras
+import numpy as np
 from keras import ops
 
-__all__ = ["TemporalAttentionLayer", "PositionalEncodingLayer", "WindowAugmentation"]
+__all__ = [
+    "ChannelStandardization",
+    "TemporalAttentionLayer",
+    "PositionalEncodingLayer",
+    "WindowAugmentation",
+]
 
 
 @keras.saving.register_keras_serializable(package="sktemporal")
@@ -237,3 +243,74 @@ class WindowAugmentation(keras.layers.Layer):
             "scale": self.scale,
             "seed": self.seed,
         }
+
+
+@keras.saving.register_keras_serializable(package="sktemporal")
+class ChannelStandardization(keras.layers.Layer):
+    """Subtract each channel's mean and divide by its standard deviation, from fixed statistics.
+
+    The computation of ``keras.layers.Normalization(axis=-1, mean=..., variance=...)``,
+    ``(x - mean) / max(sqrt(variance), epsilon)``, with the statistics held as non-trainable
+    weights. Keras' layer turns them into constants of the compiled graph, so two networks that
+    differ only in their training data's statistics compile two different training steps;
+    with weights, networks of one architecture and input shape compile to the same program,
+    which JAX's compilation cache then shares (between the folds of a cross-validation, say).
+    The weights are saved with the model, like any other.
+
+    Parameters
+    ----------
+    mean, variance : array-like of shape (n_channels,) or None, default=None
+        Statistics of each channel (the last axis); None leaves 0 and 1 until weights are
+        loaded.
+    **kwargs
+        Standard ``keras.layers.Layer`` arguments.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktemporal.layers import ChannelStandardization
+    >>> layer = ChannelStandardization(mean=[1.0, 10.0], variance=[4.0, 100.0])
+    >>> np.asarray(layer(np.array([[[3.0, 0.0]]], "float32")))
+    array([[[ 1., -1.]]], dtype=float32)
+    """
+
+    def __init__(self, mean=None, variance=None, **kwargs):
+        super().__init__(**kwargs)
+        if (mean is None) != (variance is None):
+            raise ValueError("Give both mean and variance, or neither.")
+        self._initial = None if mean is None else (np.ravel(mean), np.ravel(variance))
+
+    def build(self, input_shape):
+        channels = input_shape[-1]
+        if self._initial is not None and any(len(s) != channels for s in self._initial):
+            raise ValueError(
+                f"mean and variance hold {len(self._initial[0])} values; the input has "
+                f"{channels} channels."
+            )
+        initial = self._initial or (np.zeros(channels), np.ones(channels))
+        self.mean, self.variance = (
+            self.add_weight(
+                name=name,
+                shape=(channels,),
+                initializer=keras.initializers.Constant(values),
+                trainable=False,
+            )
+            for name, values in zip(("mean", "variance"), initial, strict=True)
+        )
+
+    def call(self, inputs):
+        """Standardise each channel of ``inputs``, a tensor whose last axis is the channels."""
+        inputs = ops.cast(inputs, self.compute_dtype)
+        mean = ops.cast(self.mean, self.compute_dtype)
+        variance = ops.cast(self.variance, self.compute_dtype)
+        return ops.divide(
+            ops.subtract(inputs, mean),
+            ops.maximum(ops.sqrt(variance), keras.backend.epsilon()),
+        )
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        # The statistics are weights, saved with the model's other weights.
+        return super().get_config()

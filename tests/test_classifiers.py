@@ -519,6 +519,34 @@ def test_warmup_cosine_schedule_matches_keras_cosine_decay():
     assert float(restored(42)) == float(ours(42))
 
 
+@pytest.mark.parametrize(("peak", "total_steps"), [(0.001, 30), (0.001, 826), (0.003, 4457)])
+def test_warmup_cosine_schedule_from_variables_gives_the_compiled_rates_to_the_bit(
+    peak, total_steps
+):
+    if keras.backend.backend() != "jax":
+        pytest.skip("the step counts become variables on JAX only")
+    import jax
+
+    warmup = int(total_steps * 0.05)
+    numbers = WarmupCosineDecay(peak, warmup, total_steps - warmup, peak * 0.01)
+    state = WarmupCosineDecay.from_config(numbers.get_config())
+    variables = [keras.Variable(v, dtype="float32") for v in state.state_values().values()]
+
+    def from_variables(values, step):
+        state.state_variables = tuple(values)
+        try:
+            return state(step)
+        finally:
+            state.state_variables = None
+
+    compiled_numbers = jax.jit(numbers)
+    compiled_variables = jax.jit(from_variables)
+    values = [v.value for v in variables]
+    for step in range(0, total_steps + 3, max(1, total_steps // 60)):
+        step = np.int32(step)
+        assert np.asarray(compiled_variables(values, step)) == np.asarray(compiled_numbers(step))
+
+
 @pytest.mark.parametrize("method", ["occlusion", "integrated_gradients"])
 def test_get_attributions_is_the_inspection_function_through_the_estimator(
     fitted_classifier, windows, method

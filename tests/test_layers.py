@@ -2,7 +2,12 @@ import keras
 import numpy as np
 import pytest
 
-from sktemporal.layers import PositionalEncodingLayer, TemporalAttentionLayer, WindowAugmentation
+from sktemporal.layers import (
+    ChannelStandardization,
+    PositionalEncodingLayer,
+    TemporalAttentionLayer,
+    WindowAugmentation,
+)
 
 
 def test_attention_weights_are_a_distribution_and_pool_the_steps():
@@ -36,6 +41,7 @@ def test_positional_encoding_matches_the_formula():
         TemporalAttentionLayer(3),
         PositionalEncodingLayer(),
         WindowAugmentation(0.1, 0.2, 0.1, seed=1),
+        ChannelStandardization(mean=[1.0, -2.0, 0.0, 5.0], variance=[4.0, 0.25, 1.0, 9.0]),
     ],
 )
 def test_custom_layers_survive_a_keras_save_load_round_trip(layer, tmp_path):
@@ -107,3 +113,30 @@ def test_augmentation_draws_repeat_under_a_seed_and_differ_between_batches():
 def test_bad_augmentation_strengths_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message):
         WindowAugmentation(**kwargs)
+
+
+def test_channel_standardization_computes_what_keras_normalization_computes():
+    rng = np.random.default_rng(0)
+    x = (rng.normal(size=(8, 6, 3)) * [100.0, 0.01, 1.0] + [5.0, -3.0, 0.0]).astype("float32")
+    mean, variance = x.mean(axis=(0, 1)), x.var(axis=(0, 1))
+    variance[2] = 0.0  # a constant channel: both divide by epsilon, not by zero
+    ours = ChannelStandardization(mean=mean, variance=variance)(x)
+    theirs = keras.layers.Normalization(axis=-1, mean=mean, variance=variance)(x)
+    np.testing.assert_array_equal(np.asarray(ours), np.asarray(theirs))
+
+
+def test_channel_standardization_keeps_its_statistics_as_weights_not_constants():
+    layer = ChannelStandardization(mean=[1.0, 2.0], variance=[4.0, 9.0])
+    layer.build((None, 5, 2))
+    assert [w.name for w in layer.non_trainable_weights] == ["mean", "variance"]
+    assert not layer.trainable_weights
+    layer.mean.assign([0.0, 0.0])  # a new value is read at the next call, not a baked-in one
+    out = np.asarray(layer(np.full((1, 1, 2), 3.0, "float32")))
+    np.testing.assert_allclose(out, [[[1.5, 1.0]]])
+
+
+def test_channel_standardization_names_a_statistics_mismatch():
+    with pytest.raises(ValueError, match="both mean and variance"):
+        ChannelStandardization(mean=[0.0])
+    with pytest.raises(ValueError, match="hold 2 values; the input has 3 channels"):
+        ChannelStandardization(mean=[0.0, 1.0], variance=[1.0, 1.0])(np.zeros((1, 2, 3)))

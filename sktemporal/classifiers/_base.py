@@ -42,7 +42,11 @@ from sktemporal.classifiers._explanations import ExplanationMixin
 from sktemporal.classifiers._inference import (
     forward,
 )
-from sktemporal.classifiers._keras_private import seeded, tensorflow_only_when_imported
+from sktemporal.classifiers._keras_private import (
+    schedule_steps_as_state,
+    seeded,
+    tensorflow_only_when_imported,
+)
 from sktemporal.classifiers._model import augmentation_layer, build_classifier_model
 from sktemporal.classifiers._plan import plan_training
 from sktemporal.classifiers._training import (
@@ -289,16 +293,18 @@ class BaseDeepClassifier(DocumentationLinkMixin, ExplanationMixin, ClassifierMix
             for note in [*plan.notes, describe_optimizer(self, plan), *describe_heads(self)]:
                 print(f"{type(self).__name__}: {note}.")
         prediction_loss = self._prediction_loss(X, y, weights, plan.train_rows)
-        self._train(
-            X,
-            y,
-            weights,
-            plan.train_rows,
-            plan.validation_rows,
-            epochs=plan.epochs,
-            callbacks=training_callbacks(self, plan, prediction_loss),
-            prediction_loss=prediction_loss,
-        )
+        # The schedule's variables are created under the distribution, like the network's.
+        with distribution_scope(self._distribution), schedule_steps_as_state(self.model_):
+            self._train(
+                X,
+                y,
+                weights,
+                plan.train_rows,
+                plan.validation_rows,
+                epochs=plan.epochs,
+                callbacks=training_callbacks(self, plan, prediction_loss),
+                prediction_loss=prediction_loss,
+            )
         self.attention_weights_ = self._mean_attention(X)
         return self
 

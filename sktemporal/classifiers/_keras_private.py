@@ -12,6 +12,8 @@ import sys
 import keras
 import numpy as np
 
+from sktemporal.classifiers._schedule import WarmupCosineDecay
+
 try:  # Where Keras keeps the generator that seeds unseeded layers; private, may move.
     from keras.src.random import seed_generator as _keras_seed_generator
 except ImportError:  # pragma: no cover - depends on the Keras version
@@ -29,6 +31,7 @@ except ImportError:  # pragma: no cover - depends on the Keras version
 
 __all__ = [
     "build_training_state",
+    "schedule_steps_as_state",
     "seeded",
     "set_random_seed",
     "tensorflow_only_when_imported",
@@ -152,3 +155,45 @@ def variable_values(variables):
     return [
         v.value if value is None else value for v, value in zip(variables, values, strict=True)
     ]
+
+
+@contextlib.contextmanager
+def schedule_steps_as_state(model):
+    """While training on JAX, hold the schedule's step counts in variables of the optimizer.
+
+    A :class:`~sktemporal.classifiers._schedule.WarmupCosineDecay` with its step counts as
+    numbers makes them constants of the compiled training step, so the folds of a
+    cross-validation (each with its own number of steps) compile a training step each. As
+    optimizer variables they are inputs of the step instead: networks of one architecture,
+    input shape and batch shape then compile to the same program, which JAX's persistent
+    compilation cache shares across fits and processes. The learning rates are the same.
+
+    The variables are untracked again afterwards, so that a saved or pickled model holds the
+    optimizer variables that Keras recreates from its configuration when loading it, and the
+    training function is dropped so that a later ``partial_fit`` traces one without them.
+    ``_untrack_variable`` and ``_learning_rate`` are private Keras API: without them, and off
+    JAX (whose compilation cache this is for), nothing changes.
+    """
+    optimizer = getattr(model, "optimizer", None)
+    schedule = getattr(optimizer, "_learning_rate", None)
+    if (
+        keras.backend.backend() != "jax"
+        or not isinstance(schedule, WarmupCosineDecay)
+        or not hasattr(optimizer, "_untrack_variable")
+    ):
+        yield
+        return
+    variables = tuple(
+        optimizer.add_variable(
+            shape=(), initializer=keras.initializers.Constant(value), dtype="float32", name=name
+        )
+        for name, value in schedule.state_values().items()
+    )
+    schedule.state_variables = variables
+    try:
+        yield
+    finally:
+        schedule.state_variables = None
+        for variable in variables:
+            optimizer._untrack_variable(variable)
+        model.train_function = None

@@ -8,7 +8,7 @@ head and, with a stem and ``deep_supervision``, the auxiliary head.
 
 import keras
 
-from sktemporal.layers import WindowAugmentation
+from sktemporal.layers import ChannelStandardization, WindowAugmentation
 from sktemporal.networks import DeepSupervision, auxiliary_head, sum_of_cross_entropies
 
 __all__ = ["DEFAULT_AUGMENTATION", "augmentation_layer", "build_classifier_model"]
@@ -95,8 +95,8 @@ def build_classifier_model(
         # float32 under a mixed policy too: 16-bit floats would round large raw values
         # (prices in the thousands) to steps wider than their spread.
         preprocessing.append(
-            keras.layers.Normalization(
-                axis=-1, mean=mean, variance=variance, dtype="float32", name="input_normalization"
+            ChannelStandardization(
+                mean=mean, variance=variance, dtype="float32", name="input_normalization"
             )
         )
     if augmentation is not None:

@@ -25,7 +25,7 @@ import warnings
 
 from sktemporal._quiet import native_stderr_hidden
 from sktemporal.cli import backtest, predict, report, train
-from sktemporal.cli.backend import choose_backend
+from sktemporal.cli.backend import choose_backend, compilations_shared
 from sktemporal.cli.options import PROG, Parser, UsageError, common_options, one_line
 from sktemporal.cli.train import DEFAULT_ENSEMBLE_HEADS, DEFAULT_EPOCHS, DEFAULT_PATIENCE
 
@@ -129,7 +129,7 @@ def main(argv=None):
     with hidden as stderr:
         try:
             args.keras_backend = choose_backend(args.backend)
-            with _one_line_warnings(stderr, args.verbose):
+            with compilations_shared(), _one_line_warnings(stderr, args.verbose):
                 return args.run(args, stdout, stderr)
         except (UsageError, ValueError, OSError) as error:
             print(f"{PROG}: error: {one_line(error)}", file=stderr)
