@@ -148,16 +148,19 @@ def _check_metadata(metadata, estimator_class):
         raise _MetadataError("'history' must map each metric to a list of numbers.")
     state["history_"] = history
     weights = metadata["attention_weights"]
-    if (
+    if weights is None and not estimator.store_attention:
+        state["attention_weights_"] = None
+    elif (
         not isinstance(weights, list)
         or len(weights) != state["n_timesteps_"]
         or not all(_is_number(w) and math.isfinite(w) for w in weights)
     ):
         raise _MetadataError(
             f"'attention_weights' must be a list of {state['n_timesteps_']} finite numbers "
-            "(one per time step)."
+            "(one per time step), or null for a model fitted with store_attention=False."
         )
-    state["attention_weights_"] = np.asarray(weights, dtype=np.float64)
+    else:
+        state["attention_weights_"] = np.asarray(weights, dtype=np.float64)
     if "feature_names_in" in metadata:
         names = _checked_array(metadata["feature_names_in"], "feature_names_in")
         if len(names) != state["n_features_in_"]:

@@ -29,6 +29,28 @@ def test_save_load_is_bit_identical(fitted, windows, tmp_path):
     assert loaded.history_ == dict(fitted.history_)
 
 
+def test_a_model_without_stored_attention_fits_saves_and_loads(windows, tmp_path):
+    from tests.conftest import TINY_LSTM
+
+    X, y = windows
+    clf = AttentionLSTMClassifier(**TINY_LSTM, store_attention=False).fit(X, y)
+    assert clf.attention_weights_ is None
+    assert clf.get_attention_weights(X[:3]).shape == (3, X.shape[1])  # on demand, as ever
+    clf.save(tmp_path / "m.keras")
+    loaded = load(tmp_path / "m.keras")
+    assert loaded.attention_weights_ is None
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    loaded.partial_fit(X, y)
+    assert loaded.attention_weights_ is None
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        metadata = json.loads(archive.read("sktemporal.json"))
+    metadata["params"]["store_attention"] = True  # a null that the parameters do not explain
+    with zipfile.ZipFile(tmp_path / "m.keras", "a") as archive:
+        archive.writestr("sktemporal.json", json.dumps(metadata))
+    with pytest.raises(ValueError, match="or null for a model fitted with store_attention"):
+        load(tmp_path / "m.keras")
+
+
 def test_string_labels_class_weight_and_optimizer_survive(windows, tmp_path):
     X, y = windows
     labels = np.array(["down", "flat", "up"])[y + 1]

@@ -300,6 +300,29 @@ def test_each_fit_backs_up_into_its_own_checkpoint_folder(tmp_path):
     assert fresh_clone(AttentionLSTMClassifier(), "final").checkpoint_dir is None
 
 
+def test_only_the_final_model_averages_its_attention(evaluation_prices, monkeypatch):
+    from sktemporal import AttentionLSTMClassifier
+    from sktemporal.classifiers._base import BaseDeepClassifier
+    from tests.conftest import TINY_LSTM
+
+    averaged = []
+    original = BaseDeepClassifier._mean_attention
+
+    def recording(self, X):
+        averaged.append(len(X))
+        return original(self, X)
+
+    monkeypatch.setattr(BaseDeepClassifier, "_mean_attention", recording)
+    classifier = AttentionLSTMClassifier(**{**TINY_LSTM, "epochs": 1})
+    run = walk_forward_evaluate(
+        evaluation_prices, classifier, sequence_length=SEQUENCE_LENGTH, n_splits=N_SPLITS
+    )
+    # The folds only predict; the refitted model, which is kept, has its attention_weights_.
+    assert len(averaged) == 1
+    assert run.model.classifier.attention_weights_ is not None
+    assert classifier.store_attention  # the caller's estimator is left as it was
+
+
 # ---------------------------------------------------------------------------- purged schemes
 
 

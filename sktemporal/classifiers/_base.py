@@ -130,6 +130,7 @@ class BaseDeepClassifier(DocumentationLinkMixin, ExplanationMixin, ClassifierMix
         "min_validation_windows": [Interval(Integral, 1, None, closed="left")],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
         "normalize_inputs": ["boolean"],
+        "store_attention": ["boolean"],
         "augmentation": [dict, "boolean", None],
         "precision": [StrOptions({"float32", "mixed_bfloat16", "mixed_float16"})],
         "class_weight": [dict, StrOptions({"balanced"}), None],
@@ -187,6 +188,7 @@ class BaseDeepClassifier(DocumentationLinkMixin, ExplanationMixin, ClassifierMix
         min_validation_windows,
         patience,
         normalize_inputs,
+        store_attention,
         augmentation,
         precision,
         class_weight,
@@ -215,6 +217,7 @@ class BaseDeepClassifier(DocumentationLinkMixin, ExplanationMixin, ClassifierMix
         self.min_validation_windows = min_validation_windows
         self.patience = patience
         self.normalize_inputs = normalize_inputs
+        self.store_attention = store_attention
         self.augmentation = augmentation
         self.precision = precision
         self.class_weight = class_weight
@@ -305,7 +308,7 @@ class BaseDeepClassifier(DocumentationLinkMixin, ExplanationMixin, ClassifierMix
                 callbacks=training_callbacks(self, plan, prediction_loss),
                 prediction_loss=prediction_loss,
             )
-        self.attention_weights_ = self._mean_attention(X)
+        self.attention_weights_ = self._mean_attention(X) if self.store_attention else None
         return self
 
     @single_step_softmax_notes_hidden
@@ -351,7 +354,7 @@ class BaseDeepClassifier(DocumentationLinkMixin, ExplanationMixin, ClassifierMix
             initial_epoch=self.current_epoch,
             prediction_loss=self._prediction_loss(X, y, weights, rows),
         )
-        self.attention_weights_ = self._mean_attention(X)
+        self.attention_weights_ = self._mean_attention(X) if self.store_attention else None
         return self
 
     def _validate_training_data(self, X, y, classes=None):

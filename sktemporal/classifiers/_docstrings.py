@@ -67,6 +67,11 @@ _SHARED_PARAMETERS = """\
         ``None`` disables both.
     normalize_inputs : bool, default=True
         Standardise each feature inside the network with statistics learned in ``fit``.
+    store_attention : bool, default=True
+        Average the attention over the training windows into ``attention_weights_`` at the
+        end of ``fit``. ``False`` leaves it None and saves that forward pass over the
+        training windows, for models that only predict (the folds of a cross-validation);
+        ``get_attention_weights(X)`` works either way.
     augmentation : None, bool or dict, default=None
         Random shift in time, magnitude scaling and noise of the training windows, drawn per
         batch and never applied at prediction

@@ -106,7 +106,9 @@ def save_classifier(estimator, path):
         "n_channels": int(estimator.n_channels_),
         "n_iter": int(estimator.n_iter_),
         "history": {key: [float(v) for v in values] for key, values in estimator.history_.items()},
-        "attention_weights": estimator.attention_weights_.tolist(),
+        "attention_weights": (
+            None if estimator.attention_weights_ is None else estimator.attention_weights_.tolist()
+        ),
         "versions": {"keras": keras.__version__, "backend": keras.backend.backend()},
     }
     if hasattr(estimator, "feature_names_in_"):

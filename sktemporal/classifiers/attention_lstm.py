@@ -49,8 +49,9 @@ class AttentionLSTMClassifier(BaseDeepClassifier):
     Attributes
     ----------
     %(shared_attributes)s
-    attention_weights_ : ndarray of shape (timesteps,)
+    attention_weights_ : ndarray of shape (timesteps,) or None
         Attention each time step received, averaged over the training windows; sums to 1.
+        None with ``store_attention=False``.
 
     See Also
     --------
@@ -105,6 +106,7 @@ class AttentionLSTMClassifier(BaseDeepClassifier):
         min_validation_windows=200,
         patience=10,
         normalize_inputs=True,
+        store_attention=True,
         augmentation=None,
         precision="float32",
         class_weight=None,
@@ -134,6 +136,7 @@ class AttentionLSTMClassifier(BaseDeepClassifier):
             min_validation_windows=min_validation_windows,
             patience=patience,
             normalize_inputs=normalize_inputs,
+            store_attention=store_attention,
             augmentation=augmentation,
             precision=precision,
             class_weight=class_weight,

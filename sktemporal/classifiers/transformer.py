@@ -49,9 +49,9 @@ class TransformerClassifier(BaseDeepClassifier):
     Attributes
     ----------
     %(shared_attributes)s
-    attention_weights_ : ndarray of shape (timesteps,)
+    attention_weights_ : ndarray of shape (timesteps,) or None
         Attention each position received in the last block, averaged over heads, queries and
-        training windows; sums to 1.
+        training windows; sums to 1. None with ``store_attention=False``.
 
     See Also
     --------
@@ -108,6 +108,7 @@ class TransformerClassifier(BaseDeepClassifier):
         min_validation_windows=200,
         patience=10,
         normalize_inputs=True,
+        store_attention=True,
         augmentation=None,
         precision="float32",
         class_weight=None,
@@ -137,6 +138,7 @@ class TransformerClassifier(BaseDeepClassifier):
             min_validation_windows=min_validation_windows,
             patience=patience,
             normalize_inputs=normalize_inputs,
+            store_attention=store_attention,
             augmentation=augmentation,
             precision=precision,
             class_weight=class_weight,

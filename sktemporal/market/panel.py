@@ -340,7 +340,7 @@ def panel_walk_forward_evaluate(
         scaled_rows = scaler.transform(rows)
         y_train, y_test = y_samples[train], y_samples[test]
 
-        estimator = fresh_clone(classifier, f"fold_{number}")
+        estimator = fresh_clone(classifier, f"fold_{number}", predicts_only=True)
         if progress is not None:
             with_callback(estimator, progress.callback(f"fold {number}/{n_folds}"))
         fit_started = time.perf_counter()
@@ -356,7 +356,9 @@ def panel_walk_forward_evaluate(
         output["model"] = (classes[proba.argmax(axis=1)], proba)
         if per_asset_models:
             output["model_per_asset"] = _per_asset(
-                lambda name=f"fold_{number}_asset": fresh_clone(classifier, name),
+                lambda name=f"fold_{number}_asset": fresh_clone(
+                    classifier, name, predicts_only=True
+                ),
                 (scaled, y_samples, symbol_of, classes),
                 train,
                 test,

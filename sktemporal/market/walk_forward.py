@@ -218,7 +218,7 @@ def walk_forward_evaluate(
         windows = causal_windows(scaled, sequence_length)
         y_train, y_test = y_samples[train], y_samples[test]
 
-        estimator = fresh_clone(classifier, f"fold_{number}")
+        estimator = fresh_clone(classifier, f"fold_{number}", predicts_only=True)
         if progress is not None:
             with_callback(estimator, progress.callback(f"fold {number}/{n_folds}"))
         fit_started = time.perf_counter()
@@ -401,14 +401,18 @@ def _persistence(close, horizon, threshold):
     return past
 
 
-def fresh_clone(classifier, fit_name):
+def fresh_clone(classifier, fit_name, *, predicts_only=False):
     """Unfitted copy of ``classifier``; each fit backs up into its own ``checkpoint_dir`` folder.
 
     Sharing one backup folder would let an interrupted fold's weights be restored into another
     fold's fit. Folds that completed are refitted on a rerun (identically, with a fixed
-    ``random_state``); the fit that was interrupted resumes from its last epoch.
+    ``random_state``); the fit that was interrupted resumes from its last epoch. A fold's model
+    ``predicts_only``: it skips averaging its attention over its training windows
+    (``store_attention=False``), a forward pass over them that nothing reads.
     """
     estimator = clone(classifier)
+    if predicts_only and "store_attention" in estimator.get_params():
+        estimator.set_params(store_attention=False)
     checkpoint_dir = getattr(estimator, "checkpoint_dir", None)
     if checkpoint_dir is not None:
         estimator.set_params(checkpoint_dir=os.path.join(checkpoint_dir, fit_name))
