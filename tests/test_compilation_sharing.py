@@ -67,3 +67,35 @@ def test_two_fits_on_different_data_compile_the_training_step_once():
     assert "jit_train_step" in result["hits"]
     assert "jit_test_step" in result["hits"]
     assert result["cache_removed"]
+
+
+_AFTER_THE_COMMAND = textwrap.dedent(
+    """
+    import warnings
+    from sktemporal.cli.backend import compilations_shared
+
+    with compilations_shared():
+        import jax
+        import jax.numpy as jnp
+
+        jax.jit(lambda x: jnp.sin(x) * 2)(jnp.ones(3)).block_until_ready()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a write to the removed cache folder would warn
+        jax.jit(lambda x: jnp.cos(x) + 1)(jnp.ones(4)).block_until_ready()
+    print(jax.config.jax_compilation_cache_dir)
+    """
+)
+
+
+def test_a_process_that_goes_on_after_the_command_compiles_without_the_removed_cache():
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0"}
+    env.pop("JAX_COMPILATION_CACHE_DIR", None)
+    done = subprocess.run(
+        [sys.executable, "-c", _AFTER_THE_COMMAND],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "None"

@@ -42,13 +42,12 @@ def test_a_model_without_stored_attention_fits_saves_and_loads(windows, tmp_path
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
     loaded.partial_fit(X, y)
     assert loaded.attention_weights_ is None
-    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
-        metadata = json.loads(archive.read("sktemporal.json"))
-    metadata["params"]["store_attention"] = True  # a null that the parameters do not explain
-    with zipfile.ZipFile(tmp_path / "m.keras", "a") as archive:
-        archive.writestr("sktemporal.json", json.dumps(metadata))
+    # A null that the parameters do not explain is refused.
+    forged = _with_metadata(
+        tmp_path / "m.keras", tmp_path / "forged.keras", params_update={"store_attention": True}
+    )
     with pytest.raises(ValueError, match="or null for a model fitted with store_attention"):
-        load(tmp_path / "m.keras")
+        load(forged)
 
 
 def test_string_labels_class_weight_and_optimizer_survive(windows, tmp_path):

@@ -96,7 +96,8 @@ def compilations_shared():
     lives in a temporary directory for the length of the command, so a run costs what it
     costs on a fresh machine; with ``JAX_COMPILATION_CACHE_DIR`` set, the user's cache is used
     (and kept). In a process that has imported JAX already (the command called from Python)
-    JAX's configuration is left as it is.
+    JAX's configuration is left as it is; one that imports it during the command gets it back
+    without a cache afterwards, so that later compilations do not look for the removed folder.
     """
     if "JAX_COMPILATION_CACHE_DIR" in os.environ or "jax" in sys.modules:
         yield
@@ -112,3 +113,13 @@ def compilations_shared():
             del os.environ["JAX_COMPILATION_CACHE_DIR"]
             if minimum_before is None:
                 del os.environ[minimum]
+            if "jax" in sys.modules:
+                _forget_compilation_cache()
+
+
+def _forget_compilation_cache():
+    import jax
+    from jax.experimental.compilation_cache import compilation_cache
+
+    jax.config.update("jax_compilation_cache_dir", None)
+    compilation_cache.reset_cache()
