@@ -5,9 +5,11 @@ turn, their order rotated from one repeat to the next, and medians are compared.
 machine this cancels most of the load drift that separate runs would mix into the ratio.
 """
 
+import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 
@@ -15,7 +17,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 __all__ = [
     "SEED_NETWORK",
+    "child_result",
     "describe_machine",
+    "load_average",
     "median",
     "print_header",
     "ratio",
@@ -26,6 +30,26 @@ __all__ = [
 
 # The seed's network: no stem, no input normalisation (378,115 parameters at 30 x 31, 3 classes).
 SEED_NETWORK = {"stem_filters": (), "normalize_inputs": False}
+
+
+def child_result(code, env):
+    """Run ``code`` in a fresh interpreter under ``env``; return what it printed after ``RESULT``.
+
+    The child prints one line ``RESULT <json>``; everything else it prints is ignored. A child
+    that fails, or prints no result, stops the benchmark with the end of its stderr.
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    if done.returncode or not lines:
+        raise SystemExit(f"a benchmark child failed:\n{done.stderr[-3000:]}")
+    return json.loads(lines[-1][len("RESULT ") :])
+
+
+def load_average():
+    """The 1, 5 and 15 minute load averages, as ``uptime`` prints them."""
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def rotated(names, repeat):

@@ -49,7 +49,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
-from _common import print_header  # noqa: E402
+from _common import load_average, print_header  # noqa: E402
 
 N_TIMESTEPS, N_FEATURES = 50, 5
 SETS = ("box", "shape", "spread")
@@ -64,7 +64,7 @@ def uptime():
             ["uptime"], capture_output=True, text=True, check=True
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        return "load average: " + ", ".join(f"{v:.2f}" for v in os.getloadavg())
+        return f"load average: {load_average()}"
 
 
 # ---------------------------------------------------------------------- synthetic sets

@@ -19,14 +19,12 @@ Run: ``python benchmarks/bench_compile_cache.py`` (about 4 minutes on 2 cores).
 """
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import median, ratio, rotated, seconds  # noqa: E402
+from _common import child_result, load_average, median, ratio, rotated, seconds  # noqa: E402
 
 CHILD = """
 import json, logging, time
@@ -75,25 +73,7 @@ def run_child(variant, windows):
     with tempfile.TemporaryDirectory(prefix="bench-xla-") as folder:
         if variant == "shared cache":
             env["JAX_COMPILATION_CACHE_DIR"] = folder
-        done = subprocess.run(
-            [sys.executable, "-c", CHILD.format(windows=windows)],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    if done.returncode or not lines:
-        raise SystemExit(f"{variant} failed:\n{done.stderr[-3000:]}")
-    return json.loads(lines[-1][len("RESULT ") :])
-
-
-def load():
-    """The load averages, as ``uptime`` gives them."""
-    if not os.path.exists("/proc/loadavg"):
-        return "n/a"
-    with open("/proc/loadavg") as file:
-        return " ".join(file.read().split()[:3])
+        return child_result(CHILD.format(windows=windows), env)
 
 
 def main():
@@ -101,7 +81,7 @@ def main():
     parser.add_argument("--windows", type=int, default=3000)
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
-    print(f"load average before: {load()}")
+    print(f"load average before: {load_average()}")
     results = {variant: [] for variant in VARIANTS}
     for repeat in range(args.repeats):
         for variant in rotated(VARIANTS, repeat):
@@ -110,7 +90,7 @@ def main():
             print(
                 f"  round {repeat + 1} {variant:>12}: {seconds(result['wall'])} wall, "
                 f"{seconds(result['cpu'])} CPU, {len(result['hits'])} programs from the cache, "
-                f"load {load()}"
+                f"load {load_average()}"
             )
     print(f"\ncross_val_score, default AttentionLSTMClassifier, epochs=2, {args.windows} windows")
     reference = median([r["wall"] for r in results["no cache"]])
@@ -123,7 +103,7 @@ def main():
         )
     scores = {tuple(r["scores"]) for rs in results.values() for r in rs}
     print(f"  fold scores equal in every run: {len(scores) == 1} ({sorted(scores)[0]})")
-    print(f"load average after: {load()}")
+    print(f"load average after: {load_average()}")
 
 
 if __name__ == "__main__":

@@ -17,13 +17,11 @@ Run: ``python benchmarks/bench_import.py`` (about a minute).
 """
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import median, ratio, rotated, seconds  # noqa: E402
+from _common import child_result, median, ratio, rotated, seconds  # noqa: E402
 
 TARGET_SECONDS = 2.0
 
@@ -44,15 +42,7 @@ print("RESULT " + json.dumps({{"seconds": elapsed, "tensorflow": "tensorflow" in
 
 def run_child(statement, backend):
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD.format(statement=statement)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))
-    return json.loads(line[len("RESULT ") :])
+    return child_result(CHILD.format(statement=statement), env)
 
 
 def main(argv=None):
